@@ -1,0 +1,15 @@
+# Warnings and build flags shared by every minnow target (library, tests, tools, examples).
+function(minnow_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(MINNOW_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(MINNOW_NATIVE)
+    target_compile_options(${target} PRIVATE -march=native)
+  endif()
+  if(MINNOW_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+      -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
