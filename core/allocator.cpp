@@ -109,7 +109,9 @@ Pool& pool() {
 // and leaks are visible.
 void* pool_allocate(size_t bytes) { return system_allocate(size_class(bytes).bytes); }
 void pool_free(void* block, size_t) noexcept { std::free(block); }
+bool pool_enabled() noexcept { return false; }
 #else
+bool pool_enabled() noexcept { return true; }
 void* pool_allocate(size_t bytes) { return pool().allocate(bytes); }
 void pool_free(void* block, size_t bytes) noexcept {
   if (Pool::alive()) {

@@ -17,6 +17,8 @@ inline constexpr size_t kBufferAlignment = 64;
 void* pool_allocate(size_t bytes);
 /// Returns a block from pool_allocate (with the same `bytes`) to this thread's cache.
 void pool_free(void* block, size_t bytes) noexcept;
+/// Whether blocks are cached (false in sanitizer builds, where every block goes to the system).
+bool pool_enabled() noexcept;
 /// Frees every cached block of the calling thread.
 void pool_release_cached() noexcept;
 /// Bytes currently cached (free) in the calling thread's pool.

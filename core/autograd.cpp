@@ -187,35 +187,30 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {
 
 }  // namespace autograd
 
-std::pair<Tensor, std::vector<Tensor>> value_and_grad(
+namespace autograd {
+
+std::pair<Tensor, std::vector<Tensor>> value_and_grad_list(
     const std::function<Tensor(const std::vector<Tensor>&)>& fn,
     const std::vector<Tensor>& params) {
-  autograd::TapeSession session;
+  TapeSession session;
   const auto slots = session.track(params);
   Tensor value = fn(params);
-  autograd::check_scalar(value);
+  check_scalar(value);
   auto grads = session.backward(value, params, slots);
   return {stop_gradient(value), std::move(grads)};
 }
 
-std::pair<Tensor, TensorMap> value_and_grad(const std::function<Tensor(const TensorMap&)>& fn,
-                                            const TensorMap& params) {
-  autograd::TapeSession session;
+std::pair<Tensor, TensorMap> value_and_grad_map(const std::function<Tensor(const TensorMap&)>& fn,
+                                                const TensorMap& params) {
+  TapeSession session;
   const auto slots = session.track(params.values());
   Tensor value = fn(params);
-  autograd::check_scalar(value);
+  check_scalar(value);
   auto grads = session.backward(value, params.values(), slots);
   return {stop_gradient(value), TensorMap(params.key_table(), std::move(grads))};
 }
 
-std::vector<Tensor> grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
-                         const std::vector<Tensor>& params) {
-  return value_and_grad(fn, params).second;
-}
-
-TensorMap grad(const std::function<Tensor(const TensorMap&)>& fn, const TensorMap& params) {
-  return value_and_grad(fn, params).second;
-}
+}  // namespace autograd
 
 Tensor stop_gradient(const Tensor& x) { return detail::make_view(x, x.shape()); }
 

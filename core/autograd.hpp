@@ -20,16 +20,34 @@
 
 namespace minnow {
 
-/// The value of `fn(params)` and its gradient with respect to each of `params`.
-std::pair<Tensor, std::vector<Tensor>> value_and_grad(
+namespace autograd {
+std::pair<Tensor, std::vector<Tensor>> value_and_grad_list(
     const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& params);
-/// The same with named parameters: gradients come back under the same names, in the same order.
-std::pair<Tensor, TensorMap> value_and_grad(const std::function<Tensor(const TensorMap&)>& fn,
-                                            const TensorMap& params);
+std::pair<Tensor, TensorMap> value_and_grad_map(const std::function<Tensor(const TensorMap&)>& fn,
+                                                const TensorMap& params);
+}  // namespace autograd
+
+/// The value of `fn(params)` and its gradient with respect to each of `params`, in order.
+/// fn takes `const std::vector<Tensor>&` (a generic lambda works too).
+template <class Fn>
+std::pair<Tensor, std::vector<Tensor>> value_and_grad(Fn&& fn, const std::vector<Tensor>& params) {
+  return autograd::value_and_grad_list(std::forward<Fn>(fn), params);
+}
+/// The same with named parameters: gradients come back under the same names, in the same order
+/// (sharing the key table of `params`). fn takes `const TensorMap&`.
+template <class Fn>
+std::pair<Tensor, TensorMap> value_and_grad(Fn&& fn, const TensorMap& params) {
+  return autograd::value_and_grad_map(std::forward<Fn>(fn), params);
+}
 /// Only the gradients.
-std::vector<Tensor> grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
-                         const std::vector<Tensor>& params);
-TensorMap grad(const std::function<Tensor(const TensorMap&)>& fn, const TensorMap& params);
+template <class Fn>
+std::vector<Tensor> grad(Fn&& fn, const std::vector<Tensor>& params) {
+  return value_and_grad(std::forward<Fn>(fn), params).second;
+}
+template <class Fn>
+TensorMap grad(Fn&& fn, const TensorMap& params) {
+  return value_and_grad(std::forward<Fn>(fn), params).second;
+}
 
 /// The same values, cut from the tape: no gradient flows through the result.
 Tensor stop_gradient(const Tensor& x);

@@ -175,11 +175,11 @@ void append_block(std::string& out, const Tensor& t, int axis, int64_t offset,
   const int64_t n = t.dim(axis);
   out += '[';
   for (int64_t i = 0; i < n; ++i) {
+    if (i > 0) out += ", ";
     if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
       out += "..., ";
       i = n - kEdgeItems;
     }
-    if (i > 0 && out.back() != ' ') out += ", ";
     append_block(out, t, axis + 1, offset + i * strides[static_cast<size_t>(axis)], strides,
                  summarize);
   }

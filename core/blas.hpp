@@ -1,0 +1,21 @@
+#pragma once
+// Internal: the one matrix-product kernel every op uses (matmul, addmm, linear and their
+// gradients). OpenBLAS's sgemm when the build found it (MINNOW_HAVE_OPENBLAS), else Eigen's GEMM
+// on maps of the same memory; both take row-major operands and leading dimensions.
+
+#include <cstdint>
+
+namespace minnow::detail {
+
+/// C = alpha * op(A) @ op(B) + beta * C for row-major matrices, where op(X) is X or X^T,
+/// op(A) is m x k and op(B) is k x n. lda, ldb and ldc are row strides (in elements) of the
+/// matrices as stored. With beta == 0, C is only written (its old contents may be garbage).
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+          int64_t ldc);
+
+/// Applies the thread count of minnow::set_num_threads to the BLAS once, before its first use
+/// (defined in threads.cpp, which owns the setting).
+void apply_blas_threads_once();
+
+}  // namespace minnow::detail
