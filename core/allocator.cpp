@@ -107,12 +107,22 @@ Pool& pool() {
 #ifdef MINNOW_NO_POOL
 // Sanitizer builds: every block comes from and goes back to the system, so that use-after-free
 // and leaks are visible.
-void* pool_allocate(size_t bytes) { return system_allocate(size_class(bytes).bytes); }
-void pool_free(void* block, size_t) noexcept { std::free(block); }
-bool pool_enabled() noexcept { return false; }
+void* pool_allocate(size_t bytes) {
+  return system_allocate(size_class(bytes).bytes);
+}
+void pool_free(void* block, size_t) noexcept {
+  std::free(block);
+}
+bool pool_enabled() noexcept {
+  return false;
+}
 #else
-bool pool_enabled() noexcept { return true; }
-void* pool_allocate(size_t bytes) { return pool().allocate(bytes); }
+bool pool_enabled() noexcept {
+  return true;
+}
+void* pool_allocate(size_t bytes) {
+  return pool().allocate(bytes);
+}
 void pool_free(void* block, size_t bytes) noexcept {
   if (Pool::alive()) {
     pool().free(block, bytes);
@@ -126,6 +136,8 @@ void pool_release_cached() noexcept {
   if (Pool::alive()) pool().release();
 }
 
-size_t pool_cached_bytes() noexcept { return Pool::alive() ? pool().cached() : 0; }
+size_t pool_cached_bytes() noexcept {
+  return Pool::alive() ? pool().cached() : 0;
+}
 
 }  // namespace minnow::detail

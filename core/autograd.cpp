@@ -112,7 +112,9 @@ void check_scalar(const Tensor& value) {
 
 }  // namespace
 
-bool recording() { return tape().recording; }
+bool recording() {
+  return tape().recording;
+}
 
 bool tracked(const Tensor& x) {
   const Tape& t = tape();
@@ -212,6 +214,8 @@ std::pair<Tensor, TensorMap> value_and_grad_map(const std::function<Tensor(const
 
 }  // namespace autograd
 
-Tensor stop_gradient(const Tensor& x) { return detail::make_view(x, x.shape()); }
+Tensor stop_gradient(const Tensor& x) {
+  return detail::make_view(x, x.shape());
+}
 
 }  // namespace minnow

@@ -16,8 +16,12 @@ using MatrixMap = Eigen::Map<RowMajorMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMajorMatrix>;
 
 /// All elements as a flat array.
-inline ArrayMap as_array(Tensor& t) { return {t.data(), t.size()}; }
-inline ConstArrayMap as_array(const Tensor& t) { return {t.data(), t.size()}; }
+inline ArrayMap as_array(Tensor& t) {
+  return {t.data(), t.size()};
+}
+inline ConstArrayMap as_array(const Tensor& t) {
+  return {t.data(), t.size()};
+}
 
 /// The tensor as a row-major rows x cols matrix (rows * cols must equal size()).
 inline MatrixMap as_matrix(Tensor& t, Eigen::Index rows, Eigen::Index cols) {

@@ -13,7 +13,9 @@ namespace {
 constexpr uint64_t kMultiplier = 6364136223846793005ULL;
 constexpr uint64_t kStream = 0xda3e39cb94b95bdbULL;  // PCG's default stream
 
-Generator& generator_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
+Generator& generator_or_default(Generator* gen) {
+  return gen ? *gen : default_generator();
+}
 
 template <class Draw>
 Tensor sample(const Shape& shape, Draw&& draw) {
@@ -25,7 +27,9 @@ Tensor sample(const Shape& shape, Draw&& draw) {
 
 }  // namespace
 
-Generator::Generator(uint64_t seed) { this->seed(seed); }
+Generator::Generator(uint64_t seed) {
+  this->seed(seed);
+}
 
 void Generator::seed(uint64_t seed) {
   // pcg32_srandom_r: fixed stream, state advanced around the seed.
@@ -45,7 +49,9 @@ uint32_t Generator::next_u32() {
   return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
-float Generator::next_float() { return static_cast<float>(next_u32() >> 8) * 0x1.0p-24f; }
+float Generator::next_float() {
+  return static_cast<float>(next_u32() >> 8) * 0x1.0p-24f;
+}
 
 float Generator::next_normal() {
   if (has_spare_normal_) {
@@ -77,7 +83,9 @@ Generator& default_generator() {
   return instance;
 }
 
-void seed(uint64_t seed) { default_generator().seed(seed); }
+void seed(uint64_t seed) {
+  default_generator().seed(seed);
+}
 
 Tensor normal(const Shape& shape, float loc, float scale, Generator* gen) {
   if (!(scale >= 0.0f)) throw ValueError("[normal] scale must be non-negative");

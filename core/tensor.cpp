@@ -17,7 +17,9 @@ Buffer::Buffer(size_t count)
     : data(static_cast<float*>(pool_allocate(std::max<size_t>(count, 1) * sizeof(float)))),
       bytes(std::max<size_t>(count, 1) * sizeof(float)) {}
 
-Buffer::~Buffer() { pool_free(data, bytes); }
+Buffer::~Buffer() {
+  pool_free(data, bytes);
+}
 
 Tensor make_tensor(const Shape& shape) {
   for (int64_t d : shape) {
@@ -98,20 +100,28 @@ Tensor::Tensor(std::initializer_list<std::initializer_list<std::initializer_list
 
 Tensor::Tensor(std::span<const float> values, const Shape& shape) {
   if (static_cast<int64_t>(values.size()) != shape.numel()) {
-    throw ShapeError("[Tensor] " + std::to_string(values.size()) +
-                     " values cannot fill shape " + shape.to_string());
+    throw ShapeError("[Tensor] " + std::to_string(values.size()) + " values cannot fill shape " +
+                     shape.to_string());
   }
   *this = detail::make_tensor(shape);
   if (!values.empty()) std::memcpy(data(), values.data(), values.size() * sizeof(float));
 }
 
-Tensor Tensor::empty(const Shape& shape) { return detail::make_tensor(shape); }
+Tensor Tensor::empty(const Shape& shape) {
+  return detail::make_tensor(shape);
+}
 
-const Shape& Tensor::shape() const { return detail::checked_impl(*this, "shape").shape; }
+const Shape& Tensor::shape() const {
+  return detail::checked_impl(*this, "shape").shape;
+}
 
-float* Tensor::data() { return detail::checked_impl(*this, "data").data; }
+float* Tensor::data() {
+  return detail::checked_impl(*this, "data").data;
+}
 
-const float* Tensor::data() const { return detail::checked_impl(*this, "data").data; }
+const float* Tensor::data() const {
+  return detail::checked_impl(*this, "data").data;
+}
 
 float Tensor::item() const {
   if (size() != 1) {
@@ -195,15 +205,27 @@ std::string Tensor::to_string() const {
   return out + ", dtype=float32)";
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.to_string();
+}
 
 // ---- creation ---------------------------------------------------------------------------------
 
-Tensor zeros(const Shape& shape) { return filled(shape, 0.0f); }
-Tensor ones(const Shape& shape) { return filled(shape, 1.0f); }
-Tensor full(const Shape& shape, float value) { return filled(shape, value); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape()); }
-Tensor ones_like(const Tensor& t) { return ones(t.shape()); }
+Tensor zeros(const Shape& shape) {
+  return filled(shape, 0.0f);
+}
+Tensor ones(const Shape& shape) {
+  return filled(shape, 1.0f);
+}
+Tensor full(const Shape& shape, float value) {
+  return filled(shape, value);
+}
+Tensor zeros_like(const Tensor& t) {
+  return zeros(t.shape());
+}
+Tensor ones_like(const Tensor& t) {
+  return ones(t.shape());
+}
 
 Tensor arange(float start, float stop, float step) {
   if (step == 0.0f || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop)) {
@@ -217,7 +239,9 @@ Tensor arange(float start, float stop, float step) {
   return t;
 }
 
-Tensor arange(float stop) { return arange(0.0f, stop, 1.0f); }
+Tensor arange(float stop) {
+  return arange(0.0f, stop, 1.0f);
+}
 
 Tensor eye(int64_t n, int64_t m) {
   if (m < 0) m = n;

@@ -109,9 +109,17 @@ class TensorMap::Iterator {
   size_t i_;
 };
 
-inline TensorMap::iterator TensorMap::begin() { return {this, 0}; }
-inline TensorMap::iterator TensorMap::end() { return {this, size()}; }
-inline TensorMap::const_iterator TensorMap::begin() const { return {this, 0}; }
-inline TensorMap::const_iterator TensorMap::end() const { return {this, size()}; }
+inline TensorMap::iterator TensorMap::begin() {
+  return {this, 0};
+}
+inline TensorMap::iterator TensorMap::end() {
+  return {this, size()};
+}
+inline TensorMap::const_iterator TensorMap::begin() const {
+  return {this, 0};
+}
+inline TensorMap::const_iterator TensorMap::end() const {
+  return {this, size()};
+}
 
 }  // namespace minnow

@@ -9,21 +9,24 @@
 namespace minnow::nn {
 
 // ---- functions --------------------------------------------------------------------------------
+// The formulas are MLX's with the operands of maximum and minimum swapped: at a tie MLX gives
+// the gradient to the second operand and minnow's core to the first, so that the gradients at
+// the kinks are MLX's too (relu'(0) = 0, leaky_relu'(0) = 1).
 
 Tensor relu(const Tensor& x) {
-  return maximum(x, 0.0f);
+  return maximum(0.0f, x);
 }
 
 Tensor relu2(const Tensor& x) {
-  return square(maximum(x, 0.0f));
+  return square(maximum(0.0f, x));
 }
 
 Tensor relu6(const Tensor& x) {
-  return minimum(maximum(x, 0.0f), 6.0f);
+  return minimum(6.0f, maximum(0.0f, x));
 }
 
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
-  return maximum(x * negative_slope, x);
+  return maximum(x, x * negative_slope);
 }
 
 Tensor prelu(const Tensor& x, const Tensor& alpha) {
@@ -37,7 +40,7 @@ Tensor elu(const Tensor& x, float alpha) {
 }
 
 Tensor celu(const Tensor& x, float alpha) {
-  return maximum(x, 0.0f) + (exp(minimum(x, 0.0f) / alpha) - 1.0f) * alpha;
+  return maximum(0.0f, x) + (exp(minimum(0.0f, x) / alpha) - 1.0f) * alpha;
 }
 
 Tensor selu(const Tensor& x) {
@@ -69,11 +72,11 @@ Tensor hard_shrink(const Tensor& x, float lambd) {
 }
 
 Tensor hard_tanh(const Tensor& x, float min_val, float max_val) {
-  return minimum(maximum(x, min_val), max_val);
+  return minimum(max_val, maximum(min_val, x));
 }
 
 Tensor hardswish(const Tensor& x) {
-  return x * minimum(maximum(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+  return x * minimum(6.0f, maximum(0.0f, x + 3.0f)) / 6.0f;
 }
 
 Tensor mish(const Tensor& x) {

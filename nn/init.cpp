@@ -1,6 +1,7 @@
 #include "minnow/nn/init.hpp"
 
 #include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>

@@ -31,15 +31,13 @@ const Tensor& no_tensor() {
 
 }  // namespace
 
-// ---- Identity
-// -------------------------------------------------------------------------------------
+// ---- Identity -----------------------------------------------------------------------------------
 
 json Identity::config() const {
   return {{"type", "Identity"}};
 }
 
-// ---- Linear
-// ---------------------------------------------------------------------------------------
+// ---- Linear -------------------------------------------------------------------------------------
 
 Linear::Linear(int64_t input_dims, int64_t output_dims, bool bias)
     : input_dims_(input_dims), output_dims_(output_dims) {
@@ -69,8 +67,7 @@ std::string Linear::extra_repr() const {
          ", output_dims=" + std::to_string(output_dims_) + ", bias=" + python_bool(has_bias());
 }
 
-// ---- Bilinear
-// -------------------------------------------------------------------------------------
+// ---- Bilinear -----------------------------------------------------------------------------------
 
 Bilinear::Bilinear(int64_t input1_dims, int64_t input2_dims, int64_t output_dims, bool bias)
     : input1_dims_(input1_dims), input2_dims_(input2_dims), output_dims_(output_dims) {
@@ -133,8 +130,7 @@ std::string Bilinear::extra_repr() const {
          ", output_dims=" + std::to_string(output_dims_) + ", bias=" + python_bool(has_bias());
 }
 
-// ---- Sequential
-// -----------------------------------------------------------------------------------
+// ---- Sequential ---------------------------------------------------------------------------------
 
 Sequential::Sequential(std::initializer_list<ModulePtr> layers) {
   for (const ModulePtr& layer : layers) append(layer);
@@ -170,8 +166,7 @@ json Sequential::config() const {
   return {{"type", "Sequential"}, {"layers", std::move(layers)}};
 }
 
-// ---- Dropout
-// --------------------------------------------------------------------------------------
+// ---- Dropout ------------------------------------------------------------------------------------
 
 Dropout::Dropout(float p) : p_(p) {
   if (!(p >= 0.0f && p < 1.0f)) {

@@ -9,6 +9,9 @@
 
 namespace minnow::nn::losses {
 
+// As in activations.cpp, maximum/minimum put MLX's second operand first, so that ties send the
+// gradient where MLX sends it.
+
 namespace {
 
 enum class Reduction { none, mean, sum };
@@ -104,8 +107,8 @@ Tensor binary_cross_entropy(const Tensor& inputs, const Tensor& targets, const T
     loss = logaddexp(0.0f, inputs) - inputs * targets;
   } else {
     // log(0) = -inf is clipped to -100, as PyTorch and MLX do.
-    const Tensor log_p = maximum(log(inputs), -100.0f);
-    const Tensor log_not_p = maximum(log(1.0f - inputs), -100.0f);
+    const Tensor log_p = maximum(-100.0f, log(inputs));
+    const Tensor log_not_p = maximum(-100.0f, log(1.0f - inputs));
     loss = -(targets * log_p + (1.0f - targets) * log_not_p);
   }
   return reduce(apply_weights(loss, weights, "binary_cross_entropy"), r);
@@ -136,7 +139,7 @@ Tensor gaussian_nll_loss(const Tensor& inputs, const Tensor& targets, const Tens
   const Reduction r = parse_reduction(reduction, "gaussian_nll_loss");
   check_same_shape(inputs, "inputs", targets, "targets", "gaussian_nll_loss");
   check_same_shape(inputs, "inputs", vars, "vars", "gaussian_nll_loss");
-  const Tensor v = maximum(vars, eps);
+  const Tensor v = maximum(eps, vars);
   Tensor loss = (log(v) + square(targets - inputs) / v) * 0.5f;
   if (full) loss = loss + static_cast<float>(0.5 * std::log(2.0 * std::numbers::pi));
   return reduce(loss, r);
@@ -167,19 +170,19 @@ Tensor triplet_loss(const Tensor& anchors, const Tensor& positives, const Tensor
     const auto order = static_cast<float>(p);
     return power(sum(power(abs(d), order), axis) + eps, 1.0f / order);
   };
-  return reduce(maximum(distance(positives) - distance(negatives) + margin, 0.0f), r);
+  return reduce(maximum(0.0f, distance(positives) - distance(negatives) + margin), r);
 }
 
 Tensor hinge_loss(const Tensor& inputs, const Tensor& targets, const std::string& reduction) {
   const Reduction r = parse_reduction(reduction, "hinge_loss");
-  return reduce(maximum(1.0f - inputs * targets, 0.0f), r);
+  return reduce(maximum(0.0f, 1.0f - inputs * targets), r);
 }
 
 Tensor huber_loss(const Tensor& inputs, const Tensor& targets, float delta,
                   const std::string& reduction) {
   const Reduction r = parse_reduction(reduction, "huber_loss");
   const Tensor error = abs(inputs - targets);
-  const Tensor quadratic = minimum(error, delta);
+  const Tensor quadratic = minimum(delta, error);
   return reduce(square(quadratic) * 0.5f + (error - quadratic) * delta, r);
 }
 
@@ -193,7 +196,7 @@ Tensor cosine_similarity_loss(const Tensor& x1, const Tensor& x2, int axis, floa
                               const std::string& reduction) {
   const Reduction r = parse_reduction(reduction, "cosine_similarity_loss");
   const Tensor norms = sqrt(sum(square(x1), axis)) * sqrt(sum(square(x2), axis));
-  return reduce(sum(x1 * x2, axis) / maximum(norms, eps), r);
+  return reduce(sum(x1 * x2, axis) / maximum(eps, norms), r);
 }
 
 Tensor margin_ranking_loss(const Tensor& inputs1, const Tensor& inputs2, const Tensor& targets,
@@ -201,7 +204,7 @@ Tensor margin_ranking_loss(const Tensor& inputs1, const Tensor& inputs2, const T
   const Reduction r = parse_reduction(reduction, "margin_ranking_loss");
   check_same_shape(inputs1, "inputs1", inputs2, "inputs2", "margin_ranking_loss");
   check_same_shape(inputs1, "inputs1", targets, "targets", "margin_ranking_loss");
-  return reduce(maximum(margin - targets * (inputs1 - inputs2), 0.0f), r);
+  return reduce(maximum(0.0f, margin - targets * (inputs1 - inputs2)), r);
 }
 
 }  // namespace minnow::nn::losses

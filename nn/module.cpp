@@ -14,7 +14,9 @@ namespace {
 // replaced, a freeze); cached key tables built at an older epoch are rebuilt.
 std::atomic<uint64_t> structure_epoch{1};
 
-void structure_changed() { structure_epoch.fetch_add(1, std::memory_order_relaxed); }
+void structure_changed() {
+  structure_epoch.fetch_add(1, std::memory_order_relaxed);
+}
 
 std::string join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
@@ -62,7 +64,8 @@ void Module::set_frozen(size_t index, bool frozen) {
   }
 }
 
-// ---- walking the tree -----------------------------------------------------------------------------
+// ---- walking the tree
+// -----------------------------------------------------------------------------
 
 template <class Visit>
 void Module::walk(const std::string& prefix, Visit&& visit) const {
@@ -113,9 +116,13 @@ TensorMap Module::gather(bool trainable_only) const {
   return TensorMap(key_table(trainable_only), std::move(values));
 }
 
-TensorMap Module::parameters() const { return gather(false); }
+TensorMap Module::parameters() const {
+  return gather(false);
+}
 
-TensorMap Module::trainable_parameters() const { return gather(true); }
+TensorMap Module::trainable_parameters() const {
+  return gather(true);
+}
 
 int64_t Module::num_parameters() const {
   std::vector<Parameter*> params;
@@ -171,7 +178,8 @@ std::vector<std::pair<std::string, Module*>> Module::leaf_modules() {
   return out;
 }
 
-// ---- changing the tree ----------------------------------------------------------------------------
+// ---- changing the tree
+// ----------------------------------------------------------------------------
 
 Module& Module::update(const TensorMap& parameters, bool strict) {
   std::vector<Parameter*> targets;

@@ -37,8 +37,7 @@ const Tensor& no_tensor() {
 
 }  // namespace
 
-// ---- LayerNorm
-// ------------------------------------------------------------------------------------
+// ---- LayerNorm ----------------------------------------------------------------------------------
 
 LayerNorm::LayerNorm(int64_t dims, float eps, bool affine, bool bias)
     : dims_(dims), eps_(eps), bias_requested_(bias) {
@@ -72,8 +71,7 @@ std::string LayerNorm::extra_repr() const {
          ", affine=" + python_bool(weight_.has_value());
 }
 
-// ---- RMSNorm
-// --------------------------------------------------------------------------------------
+// ---- RMSNorm ------------------------------------------------------------------------------------
 
 RMSNorm::RMSNorm(int64_t dims, float eps) : dims_(dims), eps_(eps) {
   check_dims(dims, "dims", "RMSNorm");
@@ -94,8 +92,7 @@ std::string RMSNorm::extra_repr() const {
   return std::to_string(dims_) + ", eps=" + python_float(eps_);
 }
 
-// ---- BatchNorm
-// ------------------------------------------------------------------------------------
+// ---- BatchNorm ----------------------------------------------------------------------------------
 
 BatchNorm::BatchNorm(int64_t num_features, float eps, float momentum, bool affine,
                      bool track_running_stats)

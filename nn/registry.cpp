@@ -30,8 +30,7 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
-// ---- ConfigReader
-// ---------------------------------------------------------------------------------
+// ---- ConfigReader -------------------------------------------------------------------------------
 
 ConfigReader::ConfigReader(const json& config, std::string path)
     : config_(config), path_(std::move(path)) {
@@ -137,8 +136,7 @@ void ConfigReader::finish() const {
   }
 }
 
-// ---- the built-in types
-// ---------------------------------------------------------------------------
+// ---- the built-in types -------------------------------------------------------------------------
 
 namespace {
 
@@ -146,7 +144,7 @@ namespace {
 float get_float(ConfigReader& reader, const std::string& key, float fallback) {
   const double value = reader.get_number(key, fallback);
   if (std::fabs(value) > static_cast<double>(FLT_MAX)) {
-    throw FormatError(reader.path_of(key) + ": " + std::to_string(value) +
+    throw FormatError(reader.path_of(key) + ": " + json(value).dump() +
                       " is outside the float32 range");
   }
   return static_cast<float>(value);

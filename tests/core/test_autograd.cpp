@@ -58,8 +58,8 @@ TEST_CASE("stop_gradient cuts the tape") {
 
 TEST_CASE("named parameters come back under the same names, in order") {
   const TensorMap params{{"w", Tensor({2.0f})}, {"b", Tensor({1.0f})}};
-  const auto [value, grads] = value_and_grad(
-      [](const TensorMap& p) { return sum(p.at("w") * 3.0f + p.at("b")); }, params);
+  const auto [value, grads] =
+      value_and_grad([](const TensorMap& p) { return sum(p.at("w") * 3.0f + p.at("b")); }, params);
   CHECK(value.item() == 7.0f);
   CHECK(grads.keys() == std::vector<std::string>{"w", "b"});
   CHECK(grads.same_keys(params));
@@ -104,17 +104,18 @@ namespace {
 // that claims dy/dx = 5, so that the test can tell the custom backward was used.
 Tensor custom_double(const Tensor& x) {
   const Tensor y = x * 2.0f;
-  return autograd::record(stop_gradient(y), {x}, [](const autograd::Node& node, const Tensor& g) {
-    node.accumulate(0, g * node.scalars[0]);
-  }, {5.0f});
+  return autograd::record(
+      stop_gradient(y), {x},
+      [](const autograd::Node& node, const Tensor& g) { node.accumulate(0, g * node.scalars[0]); },
+      {5.0f});
 }
 
 }  // namespace
 
 TEST_CASE("custom differentiable ops through autograd::record") {
   const Tensor x({1.0f, 2.0f});
-  const auto [value, grads] = value_and_grad([](const auto& p) { return sum(custom_double(p[0])); },
-                                             {x});
+  const auto [value, grads] =
+      value_and_grad([](const auto& p) { return sum(custom_double(p[0])); }, {x});
   CHECK(value.item() == 6.0f);
   CHECK(grads[0].to_vector() == std::vector<float>{5.0f, 5.0f});
 }
@@ -122,6 +123,6 @@ TEST_CASE("custom differentiable ops through autograd::record") {
 TEST_CASE("the shared finite-difference checker catches a wrong gradient") {
   const Tensor x({0.5f, -1.0f});
   CHECK(testing::check_op_gradients([](const auto& p) { return p[0] * p[0]; }, {x}).empty());
-  CHECK_FALSE(testing::check_op_gradients([](const auto& p) { return custom_double(p[0]); }, {x})
-                  .empty());
+  CHECK_FALSE(
+      testing::check_op_gradients([](const auto& p) { return custom_double(p[0]); }, {x}).empty());
 }

@@ -72,7 +72,8 @@ TEST_CASE("storage is aligned for SIMD") {
 }
 
 TEST_CASE("printing follows MLX") {
-  CHECK(Tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}).to_string() == "array([[1, 2], [3, 4]], dtype=float32)");
+  CHECK(Tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}).to_string() ==
+        "array([[1, 2], [3, 4]], dtype=float32)");
   CHECK(Tensor(1.5f).to_string() == "array(1.5, dtype=float32)");
   CHECK(Tensor({0.1f, -2.0f}).to_string() == "array([0.1, -2], dtype=float32)");
   const float inf = std::numeric_limits<float>::infinity();

@@ -216,6 +216,20 @@ TEST_CASE(
   CHECK(grads.at("layers.0.bias").to_vector() == std::vector<float>{-1.0f});
 }
 
+TEST_CASE("gradients at the kinks are MLX's") {
+  const auto derivative = [](Tensor (*f)(const Tensor&), float at) {
+    return grad([&](const std::vector<Tensor>& p) { return sum(f(p[0])); }, {Tensor({at})})[0]
+        .item();
+  };
+  CHECK(derivative(nn::relu, 0.0f) == 0.0f);
+  CHECK(derivative(nn::relu6, 0.0f) == 0.0f);
+  CHECK(derivative(nn::relu6, 6.0f) == 0.0f);
+  CHECK(derivative(nn::hardswish, 3.0f) == 1.0f);  // x * min(6, x + 3) / 6, the min held at 6
+  CHECK(derivative([](const Tensor& x) { return nn::leaky_relu(x); }, 0.0f) == 1.0f);
+  CHECK(derivative([](const Tensor& x) { return nn::hard_tanh(x); }, 1.0f) == 0.0f);
+  CHECK(derivative([](const Tensor& x) { return nn::elu(x); }, 0.0f) == 1.0f);
+}
+
 TEST_CASE("GELU accepts none, precise, tanh and fast only") {
   CHECK_NOTHROW(nn::GELU("none"));
   CHECK_NOTHROW(nn::GELU("tanh"));

@@ -23,8 +23,7 @@ std::vector<std::string> names(const TensorMap& map) {
 
 }  // namespace
 
-// ---- Linear
-// ---------------------------------------------------------------------------------------
+// ---- Linear -------------------------------------------------------------------------------------
 
 TEST_CASE("Linear: MLX's layout and its U(-1/sqrt(in), 1/sqrt(in)) initialization, bias included") {
   random::seed(7);
@@ -73,8 +72,7 @@ TEST_CASE("Linear: bad sizes") {
                        ValueError);
 }
 
-// ---- Bilinear
-// -------------------------------------------------------------------------------------
+// ---- Bilinear -----------------------------------------------------------------------------------
 
 TEST_CASE("Bilinear: y_i = x2^T W_i x1 + b_i with weight [out, in2, in1]") {
   nn::Bilinear layer(2, 2, 2);
@@ -108,8 +106,7 @@ TEST_CASE("Bilinear: unequal input sizes, gradients, errors") {
   CHECK_THROWS_AS(layer(zeros({2, 4})), ShapeError);
 }
 
-// ---- Sequential
-// -----------------------------------------------------------------------------------
+// ---- Sequential ---------------------------------------------------------------------------------
 
 TEST_CASE("Sequential: children layers.i, parameters layers.i.name, MLX's printed form") {
   nn::Sequential model{nn::Linear(2, 10), nn::ReLU(), nn::Linear(10, 1)};
@@ -164,8 +161,7 @@ TEST_CASE("Sequential: nesting, vectors, append") {
   CHECK(empty.config().dump() == R"({"layers":[],"type":"Sequential"})");
 }
 
-// ---- Dropout
-// --------------------------------------------------------------------------------------
+// ---- Dropout ------------------------------------------------------------------------------------
 
 TEST_CASE("Dropout: p must be in [0, 1)") {
   CHECK_THROWS_WITH_AS(nn::Dropout(1.0f), "[Dropout] p must be in [0, 1), got 1.0", ValueError);
@@ -214,8 +210,7 @@ TEST_CASE("Dropout: identity in eval mode and for p = 0; gradient follows the ma
   }
 }
 
-// ---- LayerNorm, RMSNorm
-// ---------------------------------------------------------------------------
+// ---- LayerNorm, RMSNorm -------------------------------------------------------------------------
 
 TEST_CASE("LayerNorm: normalizes the last axis, then weight and bias") {
   nn::LayerNorm norm(3);
@@ -251,8 +246,7 @@ TEST_CASE("normalization: eps must be positive, features must match") {
                        ShapeError);
 }
 
-// ---- BatchNorm
-// ------------------------------------------------------------------------------------
+// ---- BatchNorm ----------------------------------------------------------------------------------
 
 TEST_CASE("BatchNorm: train (batch statistics, running update) then eval (running statistics)") {
   nn::BatchNorm norm(2);

@@ -19,7 +19,8 @@ struct GradCheckOptions {
 /// Checks the gradients of a scalar-valued fn at `inputs`. Returns "" when every element agrees,
 /// else a description of the first disagreement (input, index, analytic, numeric).
 std::string check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
-                            const std::vector<Tensor>& inputs, const GradCheckOptions& options = {});
+                            const std::vector<Tensor>& inputs,
+                            const GradCheckOptions& options = {});
 
 /// The same for a tensor-valued fn: the checked scalar is sum(fn(inputs) * w) for a fixed random
 /// w, so every output element's gradient takes part.
