@@ -3,6 +3,7 @@
 // collapsed first), the element-wise binary kernel with its fast paths, strided copies, block
 // reductions and the axis bookkeeping every reduction shares. Not installed for users to rely on.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -18,11 +19,10 @@ using Strides = std::array<int64_t, Shape::kMaxDims>;
 /// Unaligned flat views of a run of elements (runs start anywhere inside a buffer).
 using Run = Eigen::Map<const Eigen::ArrayXf>;
 using MutableRun = Eigen::Map<Eigen::ArrayXf>;
-/// Row-major 2-D array views, for the row-broadcast fast path.
+/// Row-major 2-D array views (unaligned), for row- and column-wise work.
 using RowMajorArray = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Array2D = Eigen::Map<const RowMajorArray>;
 using MutableArray2D = Eigen::Map<RowMajorArray>;
-using RowArray = Eigen::Map<const Eigen::Array<float, 1, Eigen::Dynamic>>;
 
 /// Element-wise max / min that propagate NaN (as NumPy's maximum and max do).
 using NanMax = Eigen::internal::scalar_max_op<float, float, Eigen::PropagateNaN>;
@@ -118,9 +118,97 @@ void strided_copy(const float* src, const Shape& out_shape, const Strides& strid
 /// Records nothing.
 Tensor expand_to(const Tensor& x, const Shape& shape);
 
+/// Rows up to this length take broadcast_binary's short-row paths (longer rows are one Eigen
+/// call each); a short row is tiled kRowTile elements at a time.
+inline constexpr int64_t kShortRow = 64;
+inline constexpr int64_t kRowTile = 512;
+
+/// The pieces of broadcast_binary, for a plan of the output and the operands' data.
+template <class Op>
+struct BinaryRuns {
+  const StridedPlan<2>& plan;
+  const float* a;
+  const float* b;
+  float* out;
+  Op& op;
+
+  /// A short row repeated down a matrix ([N, 4] + [4], either order): the row is tiled into a
+  /// stack buffer so that each Eigen call covers many rows instead of one. False if not that.
+  bool short_row() const {
+    const int64_t len = plan.inner();
+    const bool a_row = plan.strides[0][0] == 0 && plan.strides[1][0] == len;
+    const bool b_row = plan.strides[1][0] == 0 && plan.strides[0][0] == len;
+    if (!(a_row || b_row) || plan.inner_stride(0) != 1 || plan.inner_stride(1) != 1) return false;
+    const int64_t rows = plan.dims[0];
+    const int64_t rows_per_tile = std::min(kRowTile / len, rows);
+    std::array<float, kRowTile> tile;
+    for (int64_t r = 0; r < rows_per_tile; ++r) {
+      std::copy_n(a_row ? a : b, len, tile.data() + r * len);
+    }
+    for (int64_t first = 0; first < rows; first += rows_per_tile) {
+      const int64_t count = std::min(rows_per_tile, rows - first) * len;
+      const int64_t at = first * len;
+      MutableRun dst(out + at, count);
+      if (a_row) {
+        dst = op(Run(tile.data(), count), Run(b + at, count));
+      } else {
+        dst = op(Run(a + at, count), Run(tile.data(), count));
+      }
+    }
+    return true;
+  }
+
+  /// A column broadcast across short rows ([N, 4] * [N, 1], either order): one strided Eigen
+  /// call per column instead of one tiny call per row. False if not that.
+  bool short_column() const {
+    const int64_t len = plan.inner();
+    const bool a_column = plan.strides[0][0] == 1 && plan.inner_stride(0) == 0 &&
+                          plan.strides[1][0] == len && plan.inner_stride(1) == 1;
+    const bool b_column = plan.strides[1][0] == 1 && plan.inner_stride(1) == 0 &&
+                          plan.strides[0][0] == len && plan.inner_stride(0) == 1;
+    if (!(a_column || b_column)) return false;
+    using Strided = Eigen::Map<const Eigen::ArrayXf, 0, Eigen::InnerStride<>>;
+    using MutableStrided = Eigen::Map<Eigen::ArrayXf, 0, Eigen::InnerStride<>>;
+    const int64_t rows = plan.dims[0];
+    const Eigen::InnerStride<> step(len);
+    for (int64_t c = 0; c < len; ++c) {
+      MutableStrided dst(out + c, rows, step);
+      if (a_column) {
+        dst = op(Run(a, rows), Strided(b + c, rows, step));
+      } else {
+        dst = op(Strided(a + c, rows, step), Run(b, rows));
+      }
+    }
+    return true;
+  }
+
+  /// The general case: one Eigen call per run along the innermost dimension, where each
+  /// operand is either contiguous or a repeated value.
+  void runs() const {
+    const int64_t len = plan.inner();
+    const int64_t step_a = plan.inner_stride(0);
+    const int64_t step_b = plan.inner_stride(1);
+    for_each_run(plan, [&](const std::array<int64_t, 2>& at, int64_t run) {
+      MutableRun dst(out + run * len, len);
+      const float* ra = a + at[0];
+      const float* rb = b + at[1];
+      if (step_a == 1 && step_b == 1) {
+        dst = op(Run(ra, len), Run(rb, len));
+      } else if (step_a == 1) {
+        dst = op(Run(ra, len), Eigen::ArrayXf::Constant(len, *rb));
+      } else if (step_b == 1) {
+        dst = op(Eigen::ArrayXf::Constant(len, *ra), Run(rb, len));
+      } else {
+        dst = op(Eigen::ArrayXf::Constant(len, *ra), Eigen::ArrayXf::Constant(len, *rb));
+      }
+    });
+  }
+};
+
 /// out = op(a, b) with NumPy broadcasting, where op maps two Eigen array expressions of equal
-/// size to one. Fast paths, in order: equal shapes, a one-element operand, a row broadcast
-/// ([N, M] with [M]); otherwise strided runs over the collapsed dimensions. Records nothing.
+/// size to one. Fast paths, in order: equal shapes, a one-element operand, a row or a column
+/// broadcast over a matrix of short rows; otherwise one Eigen call per run along the innermost
+/// collapsed dimension (for the bias add [N, M] + [M], one per row). Records nothing.
 template <class Op>
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, const char* name, Op op) {
   const Shape& sa = checked_impl(a, name).shape;
@@ -143,43 +231,9 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, const char* name, Op o
     return out;
   }
   const auto plan = plan_broadcast<2>(shape, {&sa, &sb});
-  const float* pa = a.data();
-  const float* pb = b.data();
-  float* po = out.data();
-  const int64_t len = plan.inner();
-  if (plan.ndim == 2) {
-    const int64_t rows = plan.dims[0];
-    const bool a_full = plan.strides[0][0] == len && plan.inner_stride(0) == 1;
-    const bool b_full = plan.strides[1][0] == len && plan.inner_stride(1) == 1;
-    const bool a_row = plan.strides[0][0] == 0 && plan.inner_stride(0) == 1;
-    const bool b_row = plan.strides[1][0] == 0 && plan.inner_stride(1) == 1;
-    if (a_full && b_row) {
-      MutableArray2D(po, rows, len) =
-          op(Array2D(pa, rows, len), RowArray(pb, len).replicate(rows, 1));
-      return out;
-    }
-    if (a_row && b_full) {
-      MutableArray2D(po, rows, len) =
-          op(RowArray(pa, len).replicate(rows, 1), Array2D(pb, rows, len));
-      return out;
-    }
-  }
-  const int64_t step_a = plan.inner_stride(0);
-  const int64_t step_b = plan.inner_stride(1);
-  for_each_run(plan, [&](const std::array<int64_t, 2>& at, int64_t run) {
-    MutableRun dst(po + run * len, len);
-    const float* ra = pa + at[0];
-    const float* rb = pb + at[1];
-    if (step_a == 1 && step_b == 1) {
-      dst = op(Run(ra, len), Run(rb, len));
-    } else if (step_a == 1) {
-      dst = op(Run(ra, len), Eigen::ArrayXf::Constant(len, *rb));
-    } else if (step_b == 1) {
-      dst = op(Eigen::ArrayXf::Constant(len, *ra), Run(rb, len));
-    } else {
-      dst = op(Eigen::ArrayXf::Constant(len, *ra), Eigen::ArrayXf::Constant(len, *rb));
-    }
-  });
+  const BinaryRuns<Op> kernel{plan, a.data(), b.data(), out.data(), op};
+  const bool short_rows = plan.ndim == 2 && plan.inner() <= kShortRow;
+  if (!(short_rows && (kernel.short_row() || kernel.short_column()))) kernel.runs();
   return out;
 }
 

@@ -246,11 +246,10 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor sigmoid(const Tensor& x) {
-  // With e = exp(-|x|) in (0, 1]: 1 / (1 + e) for x >= 0 and e / (1 + e) below, so neither
-  // branch overflows and tiny outputs keep their relative precision.
-  Tensor out = detail::map_unary(x, "sigmoid", [](const auto& v) { return (-v.abs()).exp(); });
-  ArrayMap y = as_array(out);
-  y = (as_array(x) >= 0.0f).select(1.0f / (1.0f + y), y / (1.0f + y));
+  // 1 / (1 + e^-x) cannot give NaN: e^-x overflows to inf only where the result is 0 anyway,
+  // and tiny results keep the relative precision of exp (sigmoid(-80) is e^-80, not 0).
+  Tensor out =
+      detail::map_unary(x, "sigmoid", [](const auto& v) { return (1.0f + (-v).exp()).inverse(); });
   return autograd::record(out, {x}, [](const Node& node, const Tensor& g) {
     accumulate_unary(
         node, g, [](const auto& dy, const auto&, const auto& s) { return dy * s * (1.0f - s); });

@@ -15,6 +15,13 @@ using autograd::Node;
 
 namespace {
 
+// The product of all but the last dimension: the rows of a [..., n] tensor seen as a matrix.
+int64_t leading_rows(const Shape& shape) {
+  int64_t rows = 1;
+  for (int d = 0; d + 1 < shape.ndim(); ++d) rows *= shape[d];
+  return rows;
+}
+
 // The leading (batch) axes of a shape of ndim >= 2.
 Shape batch_of(const Shape& shape) {
   Shape batch;
@@ -70,8 +77,8 @@ void matmul_backward(const Node& node, const Tensor& g) {
   if (!node.needs_grad(1)) return;
   if (b.ndim() == 2 && a.ndim() > 2) {
     // A shared weight: fold the batch into one [k, rows] @ [rows, n] product.
-    const Tensor rows_a = reshape(a, Shape{-1, a.dim(-1)});
-    const Tensor rows_g = reshape(g, Shape{-1, g.dim(-1)});
+    const Tensor rows_a = reshape(a, Shape{leading_rows(a.shape()), a.dim(-1)});
+    const Tensor rows_g = reshape(g, Shape{leading_rows(g.shape()), g.dim(-1)});
     node.accumulate(1, batched_product(rows_a, true, rows_g, false));
   } else {
     node.accumulate(1, batched_product(a, true, g, false));
@@ -145,13 +152,6 @@ Tensor addmm(const Tensor& c, const Tensor& a, const Tensor& b, float alpha, flo
 // ---------------------------------------------------------------------------------------
 
 namespace {
-
-// Rows of x [..., in] as a matrix: the product of its leading dimensions.
-int64_t leading_rows(const Shape& shape) {
-  int64_t rows = 1;
-  for (int d = 0; d + 1 < shape.ndim(); ++d) rows *= shape[d];
-  return rows;
-}
 
 void linear_backward(const Node& node, const Tensor& g) {
   // y = x @ W^T + b: dx = g @ W, dW = g^T @ x, db = column sums of g.

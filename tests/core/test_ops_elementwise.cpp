@@ -75,6 +75,31 @@ TEST_CASE("broadcasting: scalar, row, column, outer product and middle axes") {
   }
 }
 
+TEST_CASE("broadcasts of short and long rows and columns agree with a plain loop") {
+  // Short rows are tiled in chunks of rows, long ones are one run each: cover both, with a
+  // partial last chunk, in both operand orders.
+  for (const auto& [rows, cols] : {std::pair{300, 5}, std::pair{3, 100}, std::pair{1000, 1}}) {
+    CAPTURE(rows);
+    CAPTURE(cols);
+    const Tensor m = testing::normal_input(Shape{rows, cols}, 5);
+    const Tensor row = testing::normal_input(Shape{cols}, 6);
+    const Tensor col = testing::normal_input(Shape{rows, 1}, 7);
+    std::vector<float> row_diff, row_diff_swapped, col_product;
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        const float v = m.at({r, c});
+        row_diff.push_back(v - row.at({c}));
+        row_diff_swapped.push_back(row.at({c}) - v);
+        col_product.push_back(v * col.at({r, 0}));
+      }
+    }
+    check_tensor(m - row, Shape{rows, cols}, row_diff);
+    check_tensor(row - m, Shape{rows, cols}, row_diff_swapped);
+    check_tensor(m * col, Shape{rows, cols}, col_product);
+    check_tensor(col * m, Shape{rows, cols}, col_product);
+  }
+}
+
 TEST_CASE("empty tensors and zero-size broadcasts") {
   const Tensor empty = zeros(Shape{0, 3});
   CHECK(add(empty, Tensor({1.0f, 2.0f, 3.0f})).shape() == Shape{0, 3});

@@ -77,6 +77,17 @@ TEST_CASE("matmul with empty dimensions") {
   CHECK(matmul(zeros(Shape{0, 2, 3}), B).shape() == Shape{0, 2, 4});
 }
 
+TEST_CASE("gradients of products with empty dimensions keep their shapes") {
+  const auto grads = grad([](const Params& p) { return sum(matmul(p[0], p[1])); },
+                          {zeros(Shape{2, 3, 0}), zeros(Shape{0, 4})});
+  CHECK(grads[0].shape() == Shape{2, 3, 0});
+  check_tensor(grads[1], zeros(Shape{0, 4}));
+  const auto lin = grad([](const Params& p) { return sum(linear(p[0], p[1], p[2])); },
+                        {zeros(Shape{0, 3}), ones(Shape{2, 3}), ones(Shape{2})});
+  check_tensor(lin[1], zeros(Shape{2, 3}));
+  check_tensor(lin[2], zeros(Shape{2}));
+}
+
 TEST_CASE("matmul errors name both shapes") {
   const Tensor A = mat_a();
   CHECK_THROWS_WITH_AS(matmul(zeros(Shape{2, 3}), zeros(Shape{4, 5})),
