@@ -1,6 +1,11 @@
 # Warnings and build flags shared by every minnow target (library, tests, tools, examples).
 function(minnow_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    # GCC 12 reports -Wrestrict false positives inside std::string's operator+ at -O2
+    # (GCC bug 105651); the warning stays on for every other compiler.
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(MINNOW_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
