@@ -13,12 +13,8 @@ namespace minnow {
 
 namespace detail {
 
-Buffer::Buffer(size_t count)
-    : data(static_cast<float*>(pool_allocate(std::max<size_t>(count, 1) * sizeof(float)))),
-      bytes(std::max<size_t>(count, 1) * sizeof(float)) {}
-
-Buffer::~Buffer() {
-  pool_free(data, bytes);
+TensorImpl::~TensorImpl() {
+  if (owned_bytes > 0) pool_free(data, owned_bytes);
 }
 
 Tensor make_tensor(const Shape& shape) {
@@ -27,9 +23,9 @@ Tensor make_tensor(const Shape& shape) {
   }
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->shape = shape;
-  impl->buffer =
-      std::allocate_shared<Buffer>(PoolAllocator<Buffer>(), static_cast<size_t>(shape.numel()));
-  impl->data = impl->buffer->data;
+  const size_t bytes = std::max<size_t>(static_cast<size_t>(shape.numel()), 1) * sizeof(float);
+  impl->data = static_cast<float*>(pool_allocate(bytes));
+  impl->owned_bytes = bytes;
   return Tensor(std::move(impl));
 }
 
@@ -37,8 +33,9 @@ Tensor make_view(const Tensor& source, const Shape& shape) {
   const TensorImpl& src = checked_impl(source, "view");
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->shape = shape;
-  impl->buffer = src.buffer;
   impl->data = src.data;
+  // Views of views point at the owner directly, so chains of reshapes stay one level deep.
+  impl->owner = src.owner ? src.owner : std::static_pointer_cast<const TensorImpl>(source.impl());
   return Tensor(std::move(impl));
 }
 
@@ -155,7 +152,7 @@ Tensor Tensor::copy() const {
 }
 
 bool Tensor::shares_data(const Tensor& other) const {
-  return impl_ && other.impl_ && impl_->buffer == other.impl_->buffer;
+  return impl_ && other.impl_ && &impl_->storage_owner() == &other.impl_->storage_owner();
 }
 
 namespace {

@@ -10,24 +10,26 @@
 
 namespace minnow::detail {
 
-/// Storage for tensor elements, taken from and returned to the buffer pool (see allocator.hpp).
-struct Buffer {
-  explicit Buffer(size_t count);
-  ~Buffer();
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  float* data = nullptr;
-  size_t bytes = 0;
-};
-
+/// What a Tensor handle points to. A tensor either owns its storage (taken from the buffer pool
+/// and returned to it by the destructor) or is a view that keeps its owner alive through
+/// `owner`; either way one allocation holds the implementation and its reference count.
 struct TensorImpl {
+  TensorImpl() = default;
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
   Shape shape;
-  std::shared_ptr<Buffer> buffer;
   float* data = nullptr;
+  size_t owned_bytes = 0;                   // > 0 when this tensor owns `data`
+  std::shared_ptr<const TensorImpl> owner;  // for views: the tensor that owns `data`
   // Autograd bookkeeping: valid only while tape_generation equals the active tape's generation,
   // so that ending a tape needs no walk over the tensors it touched.
   uint32_t tape_generation = 0;
   uint32_t slot = 0;
+
+  /// The tensor that owns the storage (itself when not a view).
+  const TensorImpl& storage_owner() const { return owner ? *owner : *this; }
 };
 
 /// A fresh tensor of `shape` whose storage is uninitialized.
