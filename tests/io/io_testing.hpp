@@ -1,0 +1,85 @@
+#pragma once
+// Small helpers shared by the io tests: a scratch folder, file contents, bitwise comparison.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "minnow/core/tensor.hpp"
+#include "minnow/core/tensor_map.hpp"
+
+namespace minnow::testing {
+
+/// A fresh folder under the system's temporary folder, removed with everything in it at the end.
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("minnow-io-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  /// The names of the entries of the folder, sorted.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
+}
+
+inline std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The bit patterns of a tensor's values, so that -0.0, NaN payloads and subnormals compare
+/// exactly.
+inline std::vector<uint32_t> bits_of(const Tensor& t) {
+  std::vector<uint32_t> bits;
+  for (const float v : t.values()) bits.push_back(std::bit_cast<uint32_t>(v));
+  return bits;
+}
+
+/// Same names, shapes and bit patterns, in any order.
+inline void check_same_bits(const TensorMap& actual, const TensorMap& expected) {
+  REQUIRE(actual.size() == expected.size());
+  for (const auto& [name, tensor] : expected) {
+    CAPTURE(name);
+    REQUIRE(actual.contains(name));
+    CHECK(actual.at(name).shape() == tensor.shape());
+    CHECK(bits_of(actual.at(name)) == bits_of(tensor));
+  }
+}
+
+}  // namespace minnow::testing

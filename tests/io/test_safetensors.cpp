@@ -1,0 +1,258 @@
+// safetensors: a file built byte by byte as MLX's save_weights writes it loads into the same
+// module tree; F16, BF16 and F64 convert to float32; every header rule is enforced.
+
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "io/io_testing.hpp"
+#include "minnow/core/random.hpp"
+#include "minnow/io/io.hpp"
+#include "minnow/nn/nn.hpp"
+
+using namespace minnow;
+using minnow::testing::bits_of;
+using minnow::testing::check_same_bits;
+using minnow::testing::ScratchFolder;
+using nn::json;
+
+namespace {
+
+void append_u64(std::string& out, uint64_t value) {
+  for (int b = 0; b < 8; ++b) out += static_cast<char>(value >> (8 * b) & 0xFF);
+}
+
+void append_f32(std::string& out, float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  for (int b = 0; b < 4; ++b) out += static_cast<char>(bits >> (8 * b) & 0xFF);
+}
+
+void append_u16(std::string& out, uint16_t bits) {
+  out += static_cast<char>(bits & 0xFF);
+  out += static_cast<char>(bits >> 8);
+}
+
+void append_f64(std::string& out, double value) {
+  const auto bits = std::bit_cast<uint64_t>(value);
+  for (int b = 0; b < 8; ++b) out += static_cast<char>(bits >> (8 * b) & 0xFF);
+}
+
+// A safetensors file: the 8-byte little-endian header length, the header, the data.
+std::string safetensors(const std::string& header, const std::string& data) {
+  std::string out;
+  append_u64(out, header.size());
+  return out + header + data;
+}
+
+template <class Error = FormatError>
+void fails(const std::string& bytes, const std::string& message) {
+  CHECK_THROWS_WITH_AS(io::load_tensors_from_string(bytes, "w.safetensors"),
+                       doctest::Contains(("w.safetensors: " + message).c_str()), Error);
+}
+
+// A valid one-tensor header with the given entry for "w" and 8 data bytes.
+std::string with_entry(const std::string& entry) {
+  return safetensors("{\"w\": " + entry + "}", std::string(8, '\0'));
+}
+
+}  // namespace
+
+TEST_CASE("weights written as MLX's save_weights writes them load into the same module tree") {
+  // model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)); model.save_weights(...)
+  // gives these names, [out, in] weights, F32 little-endian, in a header MLX pads with spaces.
+  const std::string header =
+      R"({"__metadata__":{"format":"mlx"},)"
+      R"("layers.0.bias":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},)"
+      R"("layers.0.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[12,36]},)"
+      R"("layers.2.bias":{"dtype":"F32","shape":[1],"data_offsets":[36,40]},)"
+      R"("layers.2.weight":{"dtype":"F32","shape":[1,3],"data_offsets":[40,52]}}    )";
+  std::string data;
+  for (const float v : {0.5f, -1.0f, 0.0f}) append_f32(data, v);                       // b0
+  for (const float v : {1.0f, 2.0f, -1.0f, 0.5f, 0.25f, -0.75f}) append_f32(data, v);  // W0
+  append_f32(data, 0.125f);                                                            // b2
+  for (const float v : {1.0f, -2.0f, 4.0f}) append_f32(data, v);                       // W2
+  const ScratchFolder folder;
+  minnow::testing::write_bytes(folder / "mlx.safetensors", safetensors(header, data));
+
+  nn::Sequential model{nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1)};
+  CHECK(io::load_weights(model, folder / "mlx.safetensors").complete());
+  // x = [1, 2]: W0 x + b0 = [1 + 4 + 0.5, -1 + 1 - 1, 0.25 - 1.5 + 0] = [5.5, -1, -1.25];
+  // ReLU gives [5.5, 0, 0]; W2 h + b2 = 5.5 + 0.125 = 5.625.
+  // x = [-1, 1]: [-1 + 2 + 0.5, 1 + 0.5 - 1, -0.25 - 0.75] = [1.5, 0.5, -1] -> [1.5, 0.5, 0];
+  // 1.5 - 1 + 0.125 = 0.625.
+  const Tensor y = model(Tensor({{1.0f, 2.0f}, {-1.0f, 1.0f}}));
+  CHECK(y.shape() == Shape{2, 1});
+  CHECK(y.to_vector() == std::vector<float>{5.625f, 0.625f});
+
+  const io::TensorFile file = io::load_tensors_with_metadata(folder / "mlx.safetensors");
+  CHECK(file.metadata == io::Metadata{{"format", "mlx"}});
+  CHECK(file.tensors.keys() == std::vector<std::string>{"layers.0.bias", "layers.0.weight",
+                                                        "layers.2.bias", "layers.2.weight"});
+}
+
+TEST_CASE("F16, BF16 and F64 are converted to float32") {
+  std::string data;
+  // F16: 1.0, -2.0, 65504 (max), 2^-24 (smallest subnormal), -0.0, inf, 0.333251953125
+  for (const uint16_t h : {0x3C00, 0xC000, 0x7BFF, 0x0001, 0x8000, 0x7C00, 0x3555}) {
+    append_u16(data, static_cast<uint16_t>(h));
+  }
+  // BF16: 1.0, -3.0, 1.5e-38-ish subnormal pattern 0x0001, 0.1 rounded (0x3DCD)
+  for (const uint16_t b : {0x3F80, 0xC040, 0x0001, 0x3DCD})
+    append_u16(data, static_cast<uint16_t>(b));
+  // F64: 0.1 (rounds to 0.1f), -1e300 (beyond float32: -inf), 1e-50 (rounds to 0)
+  for (const double d : {0.1, -1e300, 1e-50}) append_f64(data, d);
+  const std::string header = R"({"half":{"dtype":"F16","shape":[7],"data_offsets":[0,14]},)"
+                             R"("brain":{"dtype":"BF16","shape":[2,2],"data_offsets":[14,22]},)"
+                             R"("double":{"dtype":"F64","shape":[3],"data_offsets":[22,46]}})";
+  const TensorMap tensors = io::load_tensors_from_string(safetensors(header, data)).tensors;
+
+  const std::vector<float> half = tensors.at("half").to_vector();
+  CHECK(half[0] == 1.0f);
+  CHECK(half[1] == -2.0f);
+  CHECK(half[2] == 65504.0f);
+  CHECK(half[3] == std::ldexp(1.0f, -24));
+  CHECK(std::bit_cast<uint32_t>(half[4]) == 0x80000000u);
+  CHECK(half[5] == std::numeric_limits<float>::infinity());
+  CHECK(half[6] == 0.333251953125f);
+
+  CHECK(tensors.at("brain").shape() == Shape{2, 2});
+  CHECK(bits_of(tensors.at("brain")) ==
+        std::vector<uint32_t>{0x3F800000u, 0xC0400000u, 0x00010000u, 0x3DCD0000u});
+
+  const std::vector<float> wide = tensors.at("double").to_vector();
+  CHECK(wide[0] == 0.1f);
+  CHECK(wide[1] == -std::numeric_limits<float>::infinity());
+  CHECK(wide[2] == 0.0f);
+}
+
+TEST_CASE("save_tensors and load_tensors round trip names, order, shapes, bits and metadata") {
+  const ScratchFolder folder;
+  random::Generator generator(1);
+  TensorMap state;
+  state.insert_or_assign("step", Tensor(3.0f));
+  state.insert_or_assign("layers.0.weight.v", random::normal({4, 3}, 0, 1, &generator));
+  state.insert_or_assign("a", Tensor({-0.0f, std::numeric_limits<float>::quiet_NaN(),
+                                      std::numeric_limits<float>::infinity()}));
+  state.insert_or_assign("empty", zeros({0, 5}));
+  io::save_tensors(state, folder / "state.safetensors", {{"optimizer", "Adam"}});
+  const io::TensorFile file = io::load_tensors_with_metadata(folder / "state.safetensors");
+  CHECK(file.tensors.keys() == state.keys());
+  check_same_bits(file.tensors, state);
+  CHECK(file.metadata == io::Metadata{{"optimizer", "Adam"}});
+
+  // The layout others read: the header length, a JSON header padded to 8 bytes, F32 data.
+  const std::string bytes = minnow::testing::read_bytes(folder / "state.safetensors");
+  uint64_t length = 0;
+  for (int b = 7; b >= 0; --b)
+    length = length << 8 | static_cast<unsigned char>(bytes[static_cast<size_t>(b)]);
+  CHECK(length % 8 == 0);
+  const json header = json::parse(bytes.substr(8, length));
+  CHECK(header["step"] == json::parse(R"({"dtype": "F32", "shape": [], "data_offsets": [0, 4]})"));
+  CHECK(header["layers.0.weight.v"]["data_offsets"] == json{4, 52});
+  CHECK(header["__metadata__"] == json{{"optimizer", "Adam"}});
+  CHECK(bytes.size() == 8 + length + 4 * (1 + 12 + 3));
+
+  CHECK_THROWS_WITH_AS(io::save_tensors_to_string({{"__metadata__", Tensor(1.0f)}}),
+                       doctest::Contains("reserved"), ValueError);
+  CHECK(io::load_tensors_from_string(io::save_tensors_to_string({})).tensors.empty());
+}
+
+TEST_CASE("rule: the header length is 8 little-endian bytes and lies inside the file") {
+  fails(std::string("\x02\x00\x00", 3), "not a safetensors file: 3 bytes, fewer than the 8");
+  std::string too_long;
+  append_u64(too_long, 100);
+  fails(too_long + "{}", "header length 100 is not between 2 and 2");
+  std::string absurd;
+  append_u64(absurd, std::numeric_limits<uint64_t>::max());
+  fails(absurd + "{}", "header length 18446744073709551615");
+  std::string tiny;
+  append_u64(tiny, 1);
+  fails(tiny + "{", "header length 1 is not between 2");
+}
+
+TEST_CASE("rule: the header is a JSON object") {
+  fails(safetensors("[1, 2]", ""), "header: expected a JSON object, got an array");
+  fails(safetensors("{\"w\": ", ""), "header: not valid JSON");
+  fails(safetensors("{\"w\": 1, \"w\": 2}", ""), "header: w: duplicate key");
+}
+
+TEST_CASE("rule: each entry has a known dtype, a non-negative shape and data_offsets") {
+  fails(with_entry("[1]"),
+        "header[\"w\"]: expected an object with \"dtype\", \"shape\" and \"data_offsets\"");
+  fails(
+      with_entry(R"({"dtype":"I32","shape":[2],"data_offsets":[0,8]})"),
+      "header[\"w\"].dtype: expected one of \"F32\", \"F16\", \"BF16\", \"F64\" (the dtypes minnow "
+      "reads), got \"I32\"");
+  fails(with_entry(R"({"shape":[2],"data_offsets":[0,8]})"),
+        "header[\"w\"]: missing key \"dtype\"");
+  fails(with_entry(R"({"dtype":"F32","shape":[-2],"data_offsets":[0,8]})"),
+        "header[\"w\"].shape[0]: expected a non-negative integer, got -2");
+  fails(with_entry(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1})"),
+        "header[\"w\"].extra: unknown key");
+  fails(
+      with_entry(R"({"dtype":"F32","shape":[2],"data_offsets":[0]})"),
+      "header[\"w\"].data_offsets: expected [begin, end], two non-negative integers, got an array");
+  fails(with_entry(R"({"dtype":"F32","shape":[2],"data_offsets":[0,-8]})"),
+        "header[\"w\"].data_offsets: expected [begin, end]");
+}
+
+TEST_CASE("rule: data_offsets lie inside the data section") {
+  fails(with_entry(R"({"dtype":"F32","shape":[4],"data_offsets":[0,16]})"),
+        "header[\"w\"].data_offsets: [0, 16] does not lie inside the data section of 8 bytes");
+  fails(with_entry(R"({"dtype":"F32","shape":[0],"data_offsets":[8,4]})"),
+        "header[\"w\"].data_offsets: [8, 4] does not lie inside");
+}
+
+TEST_CASE("rule: data_offsets span exactly dtype size x element count bytes") {
+  fails(with_entry(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})"),
+        "header[\"w\"].data_offsets: spans 8 bytes, but F32 shape [3] needs 3 x 4 bytes");
+  fails(with_entry(R"({"dtype":"F64","shape":[2],"data_offsets":[0,8]})"),
+        "header[\"w\"].data_offsets: spans 8 bytes, but F64 shape [2] needs 2 x 8 bytes");
+  // An absurd shape with a few bytes of data: refused at once, nothing allocated.
+  fails(with_entry(R"({"dtype":"F32","shape":[1000000000,1000000000],"data_offsets":[0,8]})"),
+        "header[\"w\"].data_offsets: spans 8 bytes, but F32 shape [1000000000, 1000000000] needs "
+        "1000000000000000000 x 4 bytes");
+  fails(with_entry(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]})"),
+        "header[\"w\"].shape: [4294967296, 4294967296] has too many elements to exist");
+}
+
+TEST_CASE("rule: no two tensors overlap") {
+  const std::string header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
+  fails(safetensors(header, std::string(12, '\0')),
+        "header[\"b\"].data_offsets: [4, 12] overlaps the bytes of \"a\" [0, 8]");
+  // Gaps and empty tensors anywhere are fine.
+  const std::string gaps = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},)"
+                           R"("e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+                           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  const TensorMap tensors =
+      io::load_tensors_from_string(safetensors(gaps, std::string(16, '\0'))).tensors;
+  CHECK(tensors.keys() == std::vector<std::string>{"b", "e", "a"});
+}
+
+TEST_CASE("rule: __metadata__ is an object of strings") {
+  fails(safetensors(R"({"__metadata__":{"epochs":3}})", ""),
+        "header[\"__metadata__\"][\"epochs\"]: expected a string, got 3");
+  fails(safetensors(R"({"__metadata__":[]})", ""),
+        "header[\"__metadata__\"]: expected an object of strings, got an empty array");
+}
+
+TEST_CASE("load_weights refuses non-finite safetensors values unless allowed") {
+  const ScratchFolder folder;
+  nn::Linear model(1, 1);
+  TensorMap weights = model.parameters();
+  weights.insert_or_assign("bias", Tensor({std::numeric_limits<float>::quiet_NaN()}));
+  io::save_tensors(weights, folder / "nan.safetensors");
+  const TensorMap before = model.parameters();
+  CHECK_THROWS_WITH_AS(io::load_weights(model, folder / "nan.safetensors"),
+                       doctest::Contains("nan.safetensors: header[\"bias\"]: element 0 is nan"),
+                       FormatError);
+  check_same_bits(model.parameters(), before);
+  CHECK(io::load_weights(model, folder / "nan.safetensors", {.allow_non_finite = true}).complete());
+  CHECK(std::isnan(model.parameters().at("bias").item()));
+}
