@@ -1,6 +1,6 @@
 #include "minnow/core/autograd.hpp"
 
-#include <unordered_set>
+#include <algorithm>
 
 #include "minnow/core/ops.hpp"
 #include "minnow/core/tensor_impl.hpp"
@@ -59,20 +59,15 @@ class TapeSession {
   TapeSession& operator=(const TapeSession&) = delete;
 
   // Gives each parameter a slot (a tensor passed twice shares one).
-  std::vector<uint32_t> track(const std::vector<Tensor>& params) {
-    std::vector<uint32_t> slots;
-    slots.reserve(params.size());
+  void track(const std::vector<Tensor>& params) {
     for (const Tensor& p : params) {
       detail::TensorImpl& impl = detail::checked_impl(p, "value_and_grad");
       if (!is_tracked(tape_, &impl)) assign_slot(tape_, impl);
-      slots.push_back(impl.slot);
     }
-    return slots;
   }
 
   // Walks the tape backwards from `value`, then returns one gradient per parameter slot.
-  std::vector<Tensor> backward(const Tensor& value, const std::vector<Tensor>& params,
-                               const std::vector<uint32_t>& slots) {
+  std::vector<Tensor> backward(const Tensor& value, const std::vector<Tensor>& params) {
     tape_.recording = false;  // backward computations are not recorded
     tape_.grads.assign(tape_.next_slot, Tensor());
     if (is_tracked(tape_, value.impl().get())) {
@@ -86,12 +81,17 @@ class TapeSession {
     }
     std::vector<Tensor> out;
     out.reserve(params.size());
-    std::unordered_set<const float*> seen;
+    // Few parameters: a linear scan over the storage handed out so far beats a hash set (and
+    // allocates nothing).
+    auto handed_out = [&out](const Tensor& g) {
+      return std::any_of(out.begin(), out.end(),
+                         [&g](const Tensor& o) { return o.shares_data(g); });
+    };
     for (size_t i = 0; i < params.size(); ++i) {
-      Tensor g = tape_.grads[slots[i]];
+      Tensor g = tape_.grads[params[i].impl()->slot];
       if (!g.defined()) {
         g = zeros(params[i].shape());  // unused parameter: zero gradient, as MLX
-      } else if (!seen.insert(g.data()).second) {
+      } else if (handed_out(g)) {
         g = g.copy();  // never hand out two gradients that share storage
       }
       out.push_back(std::move(g));
@@ -195,20 +195,20 @@ std::pair<Tensor, std::vector<Tensor>> value_and_grad_list(
     const std::function<Tensor(const std::vector<Tensor>&)>& fn,
     const std::vector<Tensor>& params) {
   TapeSession session;
-  const auto slots = session.track(params);
+  session.track(params);
   Tensor value = fn(params);
   check_scalar(value);
-  auto grads = session.backward(value, params, slots);
+  auto grads = session.backward(value, params);
   return {stop_gradient(value), std::move(grads)};
 }
 
 std::pair<Tensor, TensorMap> value_and_grad_map(const std::function<Tensor(const TensorMap&)>& fn,
                                                 const TensorMap& params) {
   TapeSession session;
-  const auto slots = session.track(params.values());
+  session.track(params.values());
   Tensor value = fn(params);
   check_scalar(value);
-  auto grads = session.backward(value, params.values(), slots);
+  auto grads = session.backward(value, params.values());
   return {stop_gradient(value), TensorMap(params.key_table(), std::move(grads))};
 }
 

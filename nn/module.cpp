@@ -108,12 +108,21 @@ const std::shared_ptr<const TensorMap::Keys>& Module::key_table(bool trainable_o
 }
 
 TensorMap Module::gather(bool trainable_only) const {
-  std::vector<Parameter*> params;
-  collect(params, trainable_only);
+  const auto& keys = key_table(trainable_only);
   std::vector<Tensor> values;
-  values.reserve(params.size());
-  for (const Parameter* p : params) values.push_back(p->value);
-  return TensorMap(key_table(trainable_only), std::move(values));
+  values.reserve(keys->names.size());
+  walk_values(values, trainable_only);
+  return TensorMap(keys, std::move(values));
+}
+
+void Module::walk_values(std::vector<Tensor>& out, bool trainable_only) const {
+  for (const auto& [is_child, index] : order_) {
+    if (is_child) {
+      children_[index].second->walk_values(out, trainable_only);
+    } else if (!trainable_only || !params_[index].frozen) {
+      out.push_back(params_[index].value);
+    }
+  }
 }
 
 TensorMap Module::parameters() const {

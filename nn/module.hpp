@@ -142,6 +142,8 @@ class Module {
   void walk(const std::string& prefix, Visit&& visit) const;
   // Pointers to the tree's parameters in walk order, without building names.
   void collect(std::vector<Parameter*>& out, bool trainable_only) const;
+  // The tree's parameter tensors in walk order (one allocation: the caller's vector).
+  void walk_values(std::vector<Tensor>& out, bool trainable_only) const;
   const std::shared_ptr<const TensorMap::Keys>& key_table(bool trainable_only) const;
   TensorMap gather(bool trainable_only) const;
   std::vector<std::pair<std::string, Module*>> named_children_recursive();

@@ -20,8 +20,9 @@ template <class LossFn>
 auto value_and_grad(Module& model, LossFn loss_fn) {
   return [&model, loss_fn](auto&&... args) -> std::pair<Tensor, TensorMap> {
     const TensorMap params = model.trainable_parameters();
-    return minnow::value_and_grad(
-        [&](const TensorMap&) { return loss_fn(std::forward<decltype(args)>(args)...); }, params);
+    auto call = [&] { return loss_fn(std::forward<decltype(args)>(args)...); };
+    // Capturing one reference keeps the std::function inside in its small buffer (no heap).
+    return minnow::value_and_grad([&call](const TensorMap&) { return call(); }, params);
   };
 }
 
