@@ -206,7 +206,7 @@ int train(const Options& options) {
     converged = mistakes == 0;
     const int64_t correct = perceptron::count_correct(model, data);
     std::cout << "epoch " << history.size() << ": " << mistakes
-              << (mistakes == 1 ? " mistake" : " mistakes") << ", accuracy "
+              << (mistakes == 1 ? " mistake" : " mistakes") << " while learning, accuracy after it "
               << percent(correct, data.size()) << "\n";
   }
   const auto& linear = dynamic_cast<const nn::Linear&>(model[0]);
