@@ -19,6 +19,21 @@
 
 namespace minnow::testing {
 
+/// The example model file of the format's specification, verbatim.
+inline constexpr const char* kSpecExample = R"({
+  "format": "minnow.model",
+  "version": 1,
+  "model": { "type": "Sequential", "layers": [
+      { "type": "Linear", "input_dims": 2, "output_dims": 1, "bias": true },
+      { "type": "Step", "threshold": 0.0 }
+  ] },
+  "parameters": {
+    "layers.0.weight": { "dtype": "float32", "shape": [1, 2], "data": [0.5, -0.25] },
+    "layers.0.bias":   { "dtype": "float32", "shape": [1], "base64": "zczMPQ==" }
+  },
+  "metadata": { "task": "AND gate", "epochs": "3" }
+})";
+
 /// A fresh folder under the system's temporary folder, removed with everything in it at the end.
 class ScratchFolder {
  public:

@@ -20,19 +20,7 @@ using nn::json;
 
 namespace {
 
-constexpr const char* kExample = R"({
-  "format": "minnow.model",
-  "version": 1,
-  "model": { "type": "Sequential", "layers": [
-      { "type": "Linear", "input_dims": 2, "output_dims": 1, "bias": true },
-      { "type": "Step", "threshold": 0.0 }
-  ] },
-  "parameters": {
-    "layers.0.weight": { "dtype": "float32", "shape": [1, 2], "data": [0.5, -0.25] },
-    "layers.0.bias":   { "dtype": "float32", "shape": [1], "base64": "zczMPQ==" }
-  },
-  "metadata": { "task": "AND gate", "epochs": "3" }
-})";
+constexpr const char* kExample = minnow::testing::kSpecExample;
 
 json example() {
   return json::parse(kExample);

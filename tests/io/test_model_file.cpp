@@ -21,24 +21,12 @@ using namespace minnow;
 using minnow::testing::bits_of;
 using minnow::testing::check_same_bits;
 using minnow::testing::ScratchFolder;
+using minnow::testing::kSpecExample;
 using nn::json;
 
 namespace {
 
 // The spec's example (docs/file-format.md): an AND-gate-shaped perceptron.
-constexpr const char* kSpecExample = R"({
-  "format": "minnow.model",
-  "version": 1,
-  "model": { "type": "Sequential", "layers": [
-      { "type": "Linear", "input_dims": 2, "output_dims": 1, "bias": true },
-      { "type": "Step", "threshold": 0.0 }
-  ] },
-  "parameters": {
-    "layers.0.weight": { "dtype": "float32", "shape": [1, 2], "data": [0.5, -0.25] },
-    "layers.0.bias":   { "dtype": "float32", "shape": [1], "base64": "zczMPQ==" }
-  },
-  "metadata": { "task": "AND gate", "epochs": "3" }
-})";
 
 // A user-defined type with parameters, registered under its own name: files hold it as they
 // hold the built-in ones.
