@@ -32,8 +32,9 @@ constexpr int64_t kCountedSteps = 8;
 // How closely minnow and the reference must agree on the loss (relative).
 constexpr double kLossTolerance = 1e-4;
 
-// The benchmarked network for `config`, drawn from the default generator.
+// The benchmarked network for `config`, the same on every call.
 nn::Sequential make_mlp(const MlpConfig& config) {
+  random::seed(kModelSeed);
   return nn::Sequential{nn::Linear(config.in, config.hidden), nn::ReLU(),
                         nn::Linear(config.hidden, config.hidden), nn::ReLU(),
                         nn::Linear(config.hidden, config.out)};
@@ -47,7 +48,7 @@ Tensor mse(nn::Module& model, const Tensor& x, const Tensor& y) {
 class MlpFixture {
  public:
   MlpFixture(const MlpConfig& config, Mode mode)
-      : config_(config), mode_(mode), model_(make_model(config)), reference_(config) {
+      : config_(config), mode_(mode), model_(make_mlp(config)), reference_(config) {
     random::Generator data(kDataSeed);
     for (int i = 0; i < kBatches; ++i) {
       inputs_.push_back(random::normal({config.batch, config.in}, 0.0f, 1.0f, &data));
@@ -75,11 +76,6 @@ class MlpFixture {
   const std::string& error() const { return error_; }
 
  private:
-  static nn::Sequential make_model(const MlpConfig& config) {
-    random::seed(kModelSeed);
-    return make_mlp(config);
-  }
-
   // Compares the two losses on the first batch: from the shared initial weights, and for the
   // training modes once more after one step of each (which checks gradients and update rule).
   std::string check() {

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "minnow/core/autograd.hpp"
+#include "minnow/core/eigen.hpp"
 #include "minnow/core/ops.hpp"
 #include "minnow/nn/format.hpp"
 
@@ -120,10 +121,38 @@ Tensor l1_loss(const Tensor& predictions, const Tensor& targets, const std::stri
   return reduce(abs(predictions - targets), r);
 }
 
+namespace {
+
+// The reduced squared error as one op: one pass forward, one backward, one tape node, instead of
+// subtract, square and a reduction (three tensors and nodes each way). It is the training loss
+// of most regressions, so small models feel the difference. `scale` is 1/n (mean) or 1 (sum).
+Tensor reduced_squared_error(const Tensor& predictions, const Tensor& targets, float scale) {
+  const Tensor out((as_array(predictions) - as_array(targets)).square().sum() * scale);
+  return autograd::record(out, {predictions, targets},
+                          [](const autograd::Node& node, const Tensor& g) {
+                            // d/dp = 2 * scale * (p - t) * g, and the negative for t.
+                            const float factor = 2.0f * node.scalars[0] * g.item();
+                            Tensor dp = Tensor::empty(node.input(0).shape());
+                            as_array(dp) =
+                                (as_array(node.input(0)) - as_array(node.input(1))) * factor;
+                            if (node.needs_grad(1)) node.accumulate(1, negative(dp));
+                            node.accumulate(0, dp);
+                          },
+                          {scale});
+}
+
+}  // namespace
+
 Tensor mse_loss(const Tensor& predictions, const Tensor& targets, const std::string& reduction) {
   const Reduction r = parse_reduction(reduction, "mse_loss");
   check_same_shape(predictions, "predictions", targets, "targets", "mse_loss");
-  return reduce(square(predictions - targets), r);
+  if (r == Reduction::none || predictions.size() == 0) {
+    return reduce(square(predictions - targets), r);  // (the mean of nothing stays NaN)
+  }
+  const float scale = r == Reduction::mean
+                          ? 1.0f / static_cast<float>(std::max<int64_t>(predictions.size(), 1))
+                          : 1.0f;
+  return reduced_squared_error(predictions, targets, scale);
 }
 
 Tensor nll_loss(const Tensor& inputs, const Tensor& targets, int axis,
