@@ -161,17 +161,25 @@ Tensor record(const Tensor& output, std::initializer_list<Tensor> inputs, Backwa
               std::array<float, 4> scalars, std::array<int64_t, 4> ints) {
   Tape& t = tape();
   if (!t.recording) return output;
+  if (inputs.size() > Node::kMaxInputs) {
+    throw ValueError("[record] at most " + std::to_string(Node::kMaxInputs) +
+                     " inputs; use record(Node&&) with extra_inputs for more");
+  }
   bool any = false;
-  for (const Tensor& x : inputs) any = any || is_tracked(t, x.impl().get());
+  for (const Tensor& x : inputs) {
+    if (x.impl() == output.impl()) return output;  // handed back unchanged: no node (as above)
+    any = any || is_tracked(t, x.impl().get());
+  }
   if (!any) return output;
-  Node node;
+  // Built in place on the tape: this runs for every op of every training step.
+  Node& node = t.nodes.emplace_back();
   node.backward = fn;
-  node.num_inputs = 0;
   for (const Tensor& x : inputs) node.inputs[static_cast<size_t>(node.num_inputs++)] = x;
   node.output = output;
   node.scalars = scalars;
   node.ints = ints;
-  return record(std::move(node));
+  assign_slot(t, detail::checked_impl(node.output, "record"));
+  return output;
 }
 
 Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {

@@ -81,7 +81,7 @@ bool array_equal(const Tensor& a, const Tensor& b, bool equal_nan) {
   if (sa != sb) return false;
   const float* x = a.data();
   const float* y = b.data();
-  for (int64_t i = 0; i < a.size(); ++i) {
+  for (int64_t i = 0, n = a.size(); i < n; ++i) {
     const bool x_nan = std::isnan(x[i]);
     const bool y_nan = std::isnan(y[i]);
     if (x_nan || y_nan) {

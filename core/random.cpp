@@ -21,7 +21,7 @@ template <class Draw>
 Tensor sample(const Shape& shape, Draw&& draw) {
   Tensor t = detail::make_tensor(shape);
   float* out = t.data();
-  for (int64_t i = 0; i < t.size(); ++i) out[i] = draw();
+  for (int64_t i = 0, n = t.size(); i < n; ++i) out[i] = draw();
   return t;
 }
 

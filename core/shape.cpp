@@ -26,12 +26,6 @@ Shape::Shape(std::span<const int64_t> dims) {
   ndim_ = static_cast<int>(dims.size());
 }
 
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < ndim_; ++i) n *= dims_[static_cast<size_t>(i)];
-  return n;
-}
-
 int64_t Shape::dim(int axis) const {
   return (*this)[normalize_axis(axis, ndim_, "Shape::dim")];
 }
@@ -55,10 +49,6 @@ void Shape::erase(int position) {
     dims_[static_cast<size_t>(i)] = dims_[static_cast<size_t>(i + 1)];
   }
   dims_[static_cast<size_t>(--ndim_)] = 0;
-}
-
-bool Shape::operator==(const Shape& other) const {
-  return ndim_ == other.ndim_ && std::equal(begin(), end(), other.begin());
 }
 
 std::string Shape::to_string() const {

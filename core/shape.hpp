@@ -23,7 +23,11 @@ class Shape {
 
   int ndim() const { return ndim_; }
   /// Number of elements: the product of the dimensions (1 for a scalar).
-  int64_t numel() const;
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < ndim_; ++i) n *= dims_[static_cast<size_t>(i)];
+    return n;
+  }
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
   int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
   /// Dimension `axis`, where a negative axis counts from the end.
@@ -37,7 +41,15 @@ class Shape {
   void insert(int position, int64_t d);
   void erase(int position);
 
-  bool operator==(const Shape& other) const;
+  bool operator==(const Shape& other) const {
+    // A plain loop: shapes have a handful of dimensions, and this is called several times per op
+    // (std::equal became a memcmp call).
+    if (ndim_ != other.ndim_) return false;
+    for (int i = 0; i < ndim_; ++i) {
+      if (dims_[static_cast<size_t>(i)] != other.dims_[static_cast<size_t>(i)]) return false;
+    }
+    return true;
+  }
   bool operator!=(const Shape& other) const { return !(*this == other); }
 
   /// "[2, 3]"; a scalar is "[]".

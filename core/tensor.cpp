@@ -39,9 +39,8 @@ Tensor make_view(const Tensor& source, const Shape& shape) {
   return Tensor(std::move(impl));
 }
 
-TensorImpl& checked_impl(const Tensor& t, const char* op) {
-  if (!t.impl()) throw ValueError(std::string("[") + op + "] the tensor is empty (no array)");
-  return *t.impl();
+void throw_empty_tensor(const char* op) {
+  throw ValueError(std::string("[") + op + "] the tensor is empty (no array)");
 }
 
 }  // namespace detail
@@ -106,18 +105,6 @@ Tensor::Tensor(std::span<const float> values, const Shape& shape) {
 
 Tensor Tensor::empty(const Shape& shape) {
   return detail::make_tensor(shape);
-}
-
-const Shape& Tensor::shape() const {
-  return detail::checked_impl(*this, "shape").shape;
-}
-
-float* Tensor::data() {
-  return detail::checked_impl(*this, "data").data;
-}
-
-const float* Tensor::data() const {
-  return detail::checked_impl(*this, "data").data;
 }
 
 float Tensor::item() const {

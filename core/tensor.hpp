@@ -16,8 +16,33 @@
 namespace minnow {
 
 namespace detail {
-struct TensorImpl;
-}
+
+/// What a Tensor handle points to. A tensor either owns its storage (taken from the buffer pool
+/// and returned to it by the destructor) or is a view that keeps its owner alive through
+/// `owner`; either way one allocation holds the implementation and its reference count.
+struct TensorImpl {
+  TensorImpl() = default;
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
+  Shape shape;
+  float* data = nullptr;
+  size_t owned_bytes = 0;                   // > 0 when this tensor owns `data`
+  std::shared_ptr<const TensorImpl> owner;  // for views: the tensor that owns `data`
+  // Autograd bookkeeping: valid only while tape_generation equals the active tape's generation,
+  // so that ending a tape needs no walk over the tensors it touched.
+  uint32_t tape_generation = 0;
+  uint32_t slot = 0;
+
+  /// The tensor that owns the storage (itself when not a view).
+  const TensorImpl& storage_owner() const { return owner ? *owner : *this; }
+};
+
+/// Throws the ValueError for an operation `op` on an empty handle (out of line: cold).
+[[noreturn]] void throw_empty_tensor(const char* op);
+
+}  // namespace detail
 
 class Tensor {
  public:
@@ -41,7 +66,7 @@ class Tensor {
 
   /// True when the handle holds an array.
   bool defined() const { return impl_ != nullptr; }
-  const Shape& shape() const;
+  const Shape& shape() const { return checked_impl("shape").shape; }
   int ndim() const { return shape().ndim(); }
   /// Number of elements.
   int64_t size() const { return shape().numel(); }
@@ -54,8 +79,8 @@ class Tensor {
   float at(std::initializer_list<int64_t> index) const;
 
   /// Row-major element storage. Writing through data() is visible to every copy of the handle.
-  float* data();
-  const float* data() const;
+  float* data() { return checked_impl("data").data; }
+  const float* data() const { return checked_impl("data").data; }
   std::span<const float> values() const { return {data(), static_cast<size_t>(size())}; }
   std::vector<float> to_vector() const { return {values().begin(), values().end()}; }
 
@@ -69,6 +94,12 @@ class Tensor {
 
   /// Internal: the shared implementation (used by ops and autograd).
   const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
+  /// Internal: the implementation, or ValueError naming `op` when the handle is empty.
+  detail::TensorImpl& checked_impl(const char* op) const {
+    if (!impl_) [[unlikely]]
+      detail::throw_empty_tensor(op);
+    return *impl_;
+  }
   explicit Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
 
  private:

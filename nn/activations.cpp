@@ -28,7 +28,7 @@ Tensor relu(const Tensor& x) {
     const float* x = node.input(0).data();
     const float* gradient = g.data();
     float* out = dx.data();
-    for (int64_t i = 0; i < dx.size(); ++i) {
+    for (int64_t i = 0, n = dx.size(); i < n; ++i) {
       const float gi = gradient[i];
       out[i] = x[i] > 0.0f ? gi : 0.0f;
     }

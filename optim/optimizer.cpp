@@ -29,6 +29,15 @@ std::string key_list(const ParamState& state) {
   return out + "}";
 }
 
+// True when both maps hold the same tensor handles (not merely equal values) in the same order.
+bool holds_same_tensors(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a.value_at(i).impl() != b.value_at(i).impl()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void LearningRate::check_schedule() const {
@@ -43,7 +52,10 @@ void Optimizer::update(nn::Module& model, const TensorMap& gradients) {
   // every parameter, frozen ones included, as MLX's update(model, gradients) does.
   const TensorMap trainable = model.trainable_parameters();
   if (gradients.same_keys(trainable)) {
-    model.update(apply_gradients(gradients, trainable));
+    const TensorMap updated = apply_gradients(gradients, trainable);
+    // minnow's rules write the parameters' storage in place and hand back the very same
+    // tensors; then the model already holds the result and there is nothing to write back.
+    if (!holds_same_tensors(updated, trainable)) model.update(updated);
   } else {
     model.update(apply_gradients(gradients, model.parameters()));
   }
