@@ -3,7 +3,6 @@
 #include <array>
 #include <bit>
 #include <cstdlib>
-#include <vector>
 
 namespace minnow::detail {
 
@@ -39,68 +38,77 @@ void* system_allocate(size_t bytes) {
   return block;
 }
 
-class Pool {
- public:
-  Pool() { alive() = true; }
-  ~Pool() {
-    release();
-    alive() = false;
-  }
-  Pool(const Pool&) = delete;
-  Pool& operator=(const Pool&) = delete;
+#ifndef MINNOW_NO_POOL
+constexpr size_t kNumClasses = 4 + (kMaxLog2 - 8) * kClassesPerDoubling;
 
-  // Whether this thread's pool exists (it may be gone while thread-local objects that hold
-  // tensors are destroyed at thread exit; frees then go straight to the system).
-  static bool& alive() {
-    thread_local bool flag = false;
-    return flag;
-  }
+// The calling thread's cached blocks: one singly linked list per size class, threaded through
+// the free blocks themselves (a freed block's first bytes point to the next one), so caching
+// and reusing a block is two moves and needs no memory of its own. Constant-initialized, so
+// reaching it costs no thread-local guard on the hot path.
+struct FreeLists {
+  std::array<void*, kNumClasses> head{};
+  size_t cached = 0;
+  bool registered = false;  // the thread-exit release below is armed
+  bool torn_down = false;   // the thread is exiting: blocks go straight back to the system
+};
+constinit thread_local FreeLists lists;
 
-  void* allocate(size_t bytes) {
-    const SizeClass c = size_class(bytes);
-    auto& list = free_[static_cast<size_t>(c.index)];
-    if (!list.empty()) {
-      void* block = list.back();
-      list.pop_back();
-      cached_ -= c.bytes;
-      return block;
-    }
-    return system_allocate(c.bytes);
-  }
-
-  void free(void* block, size_t bytes) noexcept {
-    const SizeClass c = size_class(bytes);
-    if (cached_ + c.bytes > kMaxCachedBytes) {
-      std::free(block);
-      return;
-    }
-    try {
-      free_[static_cast<size_t>(c.index)].push_back(block);
-      cached_ += c.bytes;
-    } catch (...) {
-      std::free(block);
+void release_lists() noexcept {
+  for (void*& head : lists.head) {
+    while (head != nullptr) {
+      void* next = *static_cast<void**>(head);
+      std::free(head);
+      head = next;
     }
   }
+  lists.cached = 0;
+}
 
-  void release() noexcept {
-    for (auto& list : free_) {
-      for (void* block : list) std::free(block);
-      list.clear();
-    }
-    cached_ = 0;
+// Gives the thread's cached blocks back to the system when the thread exits. Armed the first
+// time the thread caches a block (a thread-local with a destructor costs a guard on every
+// access, so it is kept off the hot path).
+struct ReleaseAtThreadExit {
+  ~ReleaseAtThreadExit() {
+    release_lists();
+    lists.torn_down = true;
   }
-
-  size_t cached() const { return cached_; }
-
- private:
-  std::array<std::vector<void*>, 4 + (kMaxLog2 - 8) * kClassesPerDoubling> free_;
-  size_t cached_ = 0;
 };
 
-Pool& pool() {
-  thread_local Pool instance;
-  return instance;
+void arm_release_at_exit() {
+  thread_local ReleaseAtThreadExit releaser;
+  (void)releaser;
+  lists.registered = true;
 }
+
+void* cached_allocate(size_t bytes) {
+  const SizeClass c = size_class(bytes);
+  void*& head = lists.head[static_cast<size_t>(c.index)];
+  if (head != nullptr) {
+    void* block = head;
+    head = *static_cast<void**>(block);
+    lists.cached -= c.bytes;
+    return block;
+  }
+  return system_allocate(c.bytes);
+}
+
+void cached_free(void* block, size_t bytes) noexcept {
+  if (lists.torn_down) {
+    std::free(block);
+    return;
+  }
+  const SizeClass c = size_class(bytes);
+  if (lists.cached + c.bytes > kMaxCachedBytes) {
+    std::free(block);
+    return;
+  }
+  if (!lists.registered) arm_release_at_exit();
+  void*& head = lists.head[static_cast<size_t>(c.index)];
+  *static_cast<void**>(block) = head;
+  head = block;
+  lists.cached += c.bytes;
+}
+#endif
 
 }  // namespace
 
@@ -116,28 +124,26 @@ void pool_free(void* block, size_t) noexcept {
 bool pool_enabled() noexcept {
   return false;
 }
+void pool_release_cached() noexcept {}
+size_t pool_cached_bytes() noexcept {
+  return 0;
+}
 #else
 bool pool_enabled() noexcept {
   return true;
 }
 void* pool_allocate(size_t bytes) {
-  return pool().allocate(bytes);
+  return cached_allocate(bytes);
 }
 void pool_free(void* block, size_t bytes) noexcept {
-  if (Pool::alive()) {
-    pool().free(block, bytes);
-  } else {
-    std::free(block);
-  }
+  cached_free(block, bytes);
+}
+void pool_release_cached() noexcept {
+  release_lists();
+}
+size_t pool_cached_bytes() noexcept {
+  return lists.cached;
 }
 #endif
-
-void pool_release_cached() noexcept {
-  if (Pool::alive()) pool().release();
-}
-
-size_t pool_cached_bytes() noexcept {
-  return Pool::alive() ? pool().cached() : 0;
-}
 
 }  // namespace minnow::detail

@@ -24,19 +24,25 @@ void pool_release_cached() noexcept;
 /// Bytes currently cached (free) in the calling thread's pool.
 size_t pool_cached_bytes() noexcept;
 
-/// A standard allocator over the pool, for allocate_shared of small fixed-size objects.
+/// A standard allocator over the pool, for allocate_shared of small fixed-size objects. With
+/// `extra_bytes`, every block it hands out is that much longer than the objects in it: room for
+/// data that lives in the same block (a small tensor's values next to its implementation).
 template <class T>
 struct PoolAllocator {
   using value_type = T;
   PoolAllocator() = default;
+  explicit PoolAllocator(size_t extra) noexcept : extra_bytes(extra) {}
   template <class U>
-  PoolAllocator(const PoolAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
-  T* allocate(size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T))); }
-  void deallocate(T* p, size_t n) noexcept { pool_free(p, n * sizeof(T)); }
+  PoolAllocator(const PoolAllocator<U>& other) noexcept  // NOLINT(google-explicit-constructor)
+      : extra_bytes(other.extra_bytes) {}
+  T* allocate(size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T) + extra_bytes)); }
+  void deallocate(T* p, size_t n) noexcept { pool_free(p, n * sizeof(T) + extra_bytes); }
   template <class U>
-  bool operator==(const PoolAllocator<U>&) const noexcept {
-    return true;
+  bool operator==(const PoolAllocator<U>& other) const noexcept {
+    return extra_bytes == other.extra_bytes;
   }
+
+  size_t extra_bytes = 0;
 };
 
 }  // namespace minnow::detail

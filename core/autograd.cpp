@@ -131,11 +131,12 @@ const Tensor& Node::input(int i) const {
                         : extra_inputs[static_cast<size_t>(i - num_inputs)];
 }
 
-void Node::accumulate(int i, const Tensor& grad) const {
+void Node::accumulate(int i, Tensor&& grad) const {
   Tape& t = tape();
   const detail::TensorImpl* impl = input(i).impl().get();
   if (!is_tracked(t, impl)) return;
-  Tensor reduced = reduce_to_shape(grad, impl->shape);
+  Tensor reduced =
+      grad.shape() == impl->shape ? std::move(grad) : reduce_to_shape(grad, impl->shape);
   Tensor& slot = t.grads[impl->slot];
   slot = slot.defined() ? add(slot, reduced) : std::move(reduced);
 }
@@ -157,8 +158,8 @@ Tensor record(Node&& node) {
   return t.nodes.back().output;
 }
 
-Tensor record(const Tensor& output, std::initializer_list<Tensor> inputs, BackwardFn fn,
-              std::array<float, 4> scalars, std::array<int64_t, 4> ints) {
+Tensor record(const Tensor& output, InputRefs inputs, BackwardFn fn, std::array<float, 4> scalars,
+              std::array<int64_t, 4> ints) {
   Tape& t = tape();
   if (!t.recording) return output;
   if (inputs.size() > Node::kMaxInputs) {

@@ -77,8 +77,10 @@ struct Node {
   bool needs_grad(int i) const;
   const Tensor& input(int i) const;
   /// Adds `grad` to input i's gradient. `grad` may have the broadcast shape of the output:
-  /// it is summed back to the input's shape.
-  void accumulate(int i, const Tensor& grad) const;
+  /// it is summed back to the input's shape. Passing a temporary (std::move) lets the first
+  /// gradient of an input be kept as it is, without touching its reference count.
+  void accumulate(int i, const Tensor& grad) const { accumulate(i, Tensor(grad)); }
+  void accumulate(int i, Tensor&& grad) const;
 };
 
 /// True when a tape is recording on this thread.
@@ -88,9 +90,12 @@ bool tracked(const Tensor& x);
 /// Records `node` (with node.output and node.inputs set) when any input is tracked. Returns the
 /// output. Cheap no-op when not recording.
 Tensor record(Node&& node);
+/// References to an op's inputs, as record() takes them: `{x, weight, bias}`. References, so
+/// that recording copies each handle once, into the node, and only when it builds one.
+using InputRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
 /// Convenience: records an op with up to three inputs and attributes; builds no node at all
 /// when nothing is recording.
-Tensor record(const Tensor& output, std::initializer_list<Tensor> inputs, BackwardFn fn,
+Tensor record(const Tensor& output, InputRefs inputs, BackwardFn fn,
               std::array<float, 4> scalars = {}, std::array<int64_t, 4> ints = {});
 
 /// Sums `grad` over broadcast axes so that it has `shape` (used by accumulate).

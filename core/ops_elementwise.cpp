@@ -27,7 +27,7 @@ void accumulate_unary(const Node& node, const Tensor& g, Fn fn) {
   if (!node.needs_grad(0)) return;
   Tensor dx = detail::make_tensor(g.shape());
   as_array(dx) = fn(as_array(g), as_array(node.input(0)), as_array(node.output));
-  node.accumulate(0, dx);
+  node.accumulate(0, std::move(dx));
 }
 
 }  // namespace

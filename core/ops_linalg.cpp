@@ -164,13 +164,13 @@ void linear_backward(const Node& node, const Tensor& g) {
     Tensor dx = detail::make_tensor(x.shape());
     detail::gemm(false, false, rows, in_features, out_features, 1.0f, g.data(), out_features,
                  weight.data(), in_features, 0.0f, dx.data(), in_features);
-    node.accumulate(0, dx);
+    node.accumulate(0, std::move(dx));
   }
   if (node.needs_grad(1)) {
     Tensor dw = detail::make_tensor(weight.shape());
     detail::gemm(true, false, out_features, in_features, rows, 1.0f, g.data(), out_features,
                  x.data(), in_features, 0.0f, dw.data(), in_features);
-    node.accumulate(1, dw);
+    node.accumulate(1, std::move(dw));
   }
   if (node.num_inputs == 3 && node.needs_grad(2)) {
     Tensor db = detail::make_tensor(Shape{out_features});
@@ -179,7 +179,7 @@ void linear_backward(const Node& node, const Tensor& g) {
     } else {
       as_matrix(db, 1, out_features) = as_matrix(g, rows, out_features).colwise().sum();
     }
-    node.accumulate(2, db);
+    node.accumulate(2, std::move(db));
   }
 }
 

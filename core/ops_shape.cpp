@@ -281,7 +281,7 @@ Tensor slice(const Tensor& x, int64_t start, int64_t stop, int axis) {
         const int64_t block = detail::axis_blocks(dx.shape(), sliced_axis).inner;
         axis_matrix(dx, sliced_axis).middleCols(node.ints[1] * block, node.ints[2] * block) =
             axis_matrix(g, sliced_axis);
-        node.accumulate(0, dx);
+        node.accumulate(0, std::move(dx));
       },
       {}, {a, begin, length});
 }
@@ -386,7 +386,7 @@ Tensor take(const Tensor& x, const Tensor& indices, int axis) {
                                             detail::MutableRun(scatter + to, count) +=
                                                 detail::Run(grad + from, count);
                                           });
-                            node.accumulate(0, dx);
+                            node.accumulate(0, std::move(dx));
                           },
                           {}, {a});
 }
@@ -472,7 +472,7 @@ Tensor take_along_axis(const Tensor& x, const Tensor& indices, int axis) {
         const auto a = static_cast<int>(node.ints[0]);
         for_each_along_axis(plan_along_axis(source.shape(), idx.shape(), g.shape(), a), idx.data(),
                             [&](int64_t to, int64_t from) { scatter[to] += grad[from]; });
-        node.accumulate(0, dx);
+        node.accumulate(0, std::move(dx));
       },
       {}, {a});
 }

@@ -17,18 +17,20 @@ namespace minnow {
 
 namespace detail {
 
-/// What a Tensor handle points to. A tensor either owns its storage (taken from the buffer pool
-/// and returned to it by the destructor) or is a view that keeps its owner alive through
-/// `owner`; either way one allocation holds the implementation and its reference count.
+/// What a Tensor handle points to. A tensor either owns its storage or is a view that keeps its
+/// owner alive through `owner`. One pooled block holds the implementation and its reference
+/// count, and for small tensors their values too (see make_tensor); larger storage is a second
+/// pooled buffer, returned to the pool by the destructor.
 struct TensorImpl {
   TensorImpl() = default;
+  explicit TensorImpl(const Shape& s) : shape(s) {}
   ~TensorImpl();
   TensorImpl(const TensorImpl&) = delete;
   TensorImpl& operator=(const TensorImpl&) = delete;
 
   Shape shape;
   float* data = nullptr;
-  size_t owned_bytes = 0;                   // > 0 when this tensor owns `data`
+  size_t owned_bytes = 0;  // > 0 when `data` is a separate pooled buffer this tensor owns
   std::shared_ptr<const TensorImpl> owner;  // for views: the tensor that owns `data`
   // Autograd bookkeeping: valid only while tape_generation equals the active tape's generation,
   // so that ending a tape needs no walk over the tensors it touched.
@@ -87,7 +89,9 @@ class Tensor {
   /// A deep copy: same shape and values, its own storage, not connected to any gradient tape.
   Tensor copy() const;
   /// True when both handles use the same storage.
-  bool shares_data(const Tensor& other) const;
+  bool shares_data(const Tensor& other) const {
+    return impl_ && other.impl_ && &impl_->storage_owner() == &other.impl_->storage_owner();
+  }
 
   /// MLX's printed form: array([[1, 2], [3, 4]], dtype=float32).
   std::string to_string() const;

@@ -32,7 +32,7 @@ Tensor relu(const Tensor& x) {
       const float gi = gradient[i];
       out[i] = x[i] > 0.0f ? gi : 0.0f;
     }
-    node.accumulate(0, dx);
+    node.accumulate(0, std::move(dx));
   });
 }
 

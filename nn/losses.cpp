@@ -136,7 +136,7 @@ Tensor reduced_squared_error(const Tensor& predictions, const Tensor& targets, f
                             as_array(dp) =
                                 (as_array(node.input(0)) - as_array(node.input(1))) * factor;
                             if (node.needs_grad(1)) node.accumulate(1, negative(dp));
-                            node.accumulate(0, dp);
+                            node.accumulate(0, std::move(dp));
                           },
                           {scale});
 }

@@ -120,6 +120,15 @@ TEST_CASE("custom differentiable ops through autograd::record") {
   CHECK(grads[0].to_vector() == std::vector<float>{5.0f, 5.0f});
 }
 
+TEST_CASE("record takes at most three inputs in its list form") {
+  const Tensor a({1.0f}), b({2.0f}), c({3.0f}), d({4.0f});
+  const auto four_inputs = [&](const auto& p) {
+    return sum(autograd::record(p[0] * 1.0f, {p[0], b, c, d},
+                                [](const autograd::Node&, const Tensor&) {}));
+  };
+  CHECK_THROWS_WITH_AS(grad(four_inputs, {a}), doctest::Contains("at most 3 inputs"), ValueError);
+}
+
 TEST_CASE("the shared finite-difference checker catches a wrong gradient") {
   const Tensor x({0.5f, -1.0f});
   CHECK(testing::check_op_gradients([](const auto& p) { return p[0] * p[0]; }, {x}).empty());
