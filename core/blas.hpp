@@ -1,7 +1,8 @@
 #pragma once
-// Internal: the one matrix-product kernel every op uses (matmul, addmm, linear and their
-// gradients). OpenBLAS's sgemm when the build found it (MINNOW_HAVE_OPENBLAS), else Eigen's GEMM
-// on maps of the same memory; both take row-major operands and leading dimensions.
+// Internal: the one matrix-product entry every op uses (matmul, addmm, linear and their
+// gradients). Products of at most 256 multiply-adds run in minnow's own register-blocked loops;
+// larger ones in OpenBLAS's sgemm when the build found it (MINNOW_HAVE_OPENBLAS), else in
+// Eigen's GEMM on maps of the same memory. All take row-major operands and leading dimensions.
 
 #include <cstdint>
 
