@@ -11,7 +11,6 @@ namespace {
 // Blocks up to 2^47 bytes: 4 classes per power of two.
 constexpr int kClassesPerDoubling = 4;
 constexpr int kMaxLog2 = 48;
-constexpr size_t kMaxCachedBytes = size_t{1} << 30;  // per thread; beyond it, blocks go back
 
 struct SizeClass {
   int index;
@@ -39,6 +38,7 @@ void* system_allocate(size_t bytes) {
 }
 
 #ifndef MINNOW_NO_POOL
+constexpr size_t kMaxCachedBytes = size_t{1} << 30;  // per thread; beyond it, blocks go back
 constexpr size_t kNumClasses = 4 + (kMaxLog2 - 8) * kClassesPerDoubling;
 
 // The calling thread's cached blocks: one singly linked list per size class, threaded through
