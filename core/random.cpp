@@ -1,5 +1,6 @@
 #include "minnow/core/random.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -17,9 +18,15 @@ Generator& generator_or_default(Generator* gen) {
   return gen ? *gen : default_generator();
 }
 
+// The scope that skips draws from `g`, if any: only the default generator's draws are skipped.
+detail::SkipDrawsScope* skipping(const Generator& g) {
+  detail::SkipDrawsScope* scope = detail::SkipDrawsScope::active();
+  return scope != nullptr && &g == &default_generator() ? scope : nullptr;
+}
+
 template <class Draw>
 Tensor sample(const Shape& shape, Draw&& draw) {
-  Tensor t = detail::make_tensor(shape);
+  Tensor t = minnow::detail::make_tensor(shape);
   float* out = t.data();
   for (int64_t i = 0, n = t.size(); i < n; ++i) out[i] = draw();
   return t;
@@ -78,6 +85,35 @@ uint64_t Generator::next_below(uint64_t n) {
   }
 }
 
+void Generator::discard(uint64_t count) {
+  // The LCG's step applied `count` times is again x -> a x + c: square-and-multiply on the pair
+  // (Brown, "Random Number Generation with Arbitrary Strides", 1994), as pcg32_advance_r.
+  uint64_t total_multiplier = 1;
+  uint64_t total_increment = 0;
+  uint64_t multiplier = kMultiplier;
+  uint64_t increment = increment_;
+  for (; count > 0; count >>= 1u) {
+    if ((count & 1u) != 0) {
+      total_multiplier *= multiplier;
+      total_increment = total_increment * multiplier + increment;
+    }
+    increment = (multiplier + 1) * increment;
+    multiplier *= multiplier;
+  }
+  state_ = total_multiplier * state_ + total_increment;
+}
+
+void Generator::discard_normals(uint64_t count) {
+  if (count > 0 && has_spare_normal_) {
+    has_spare_normal_ = false;
+    --count;
+  }
+  // Each pair of normals takes two draws; an odd one out leaves the other of its pair spare, so
+  // it is drawn for real.
+  discard(count / 2 * 2);
+  if (count % 2 == 1) next_normal();
+}
+
 Generator& default_generator() {
   static Generator instance(0);
   return instance;
@@ -90,12 +126,22 @@ void seed(uint64_t seed) {
 Tensor normal(const Shape& shape, float loc, float scale, Generator* gen) {
   if (!(scale >= 0.0f)) throw ValueError("[normal] scale must be non-negative");
   Generator& g = generator_or_default(gen);
+  if (detail::SkipDrawsScope* skip = skipping(g)) {
+    Tensor t = skip->skip(shape);
+    g.discard_normals(static_cast<uint64_t>(t.size()));
+    return t;
+  }
   return sample(shape, [&] { return loc + scale * g.next_normal(); });
 }
 
 Tensor uniform(const Shape& shape, float low, float high, Generator* gen) {
   if (!(low <= high)) throw ValueError("[uniform] low must not exceed high");
   Generator& g = generator_or_default(gen);
+  if (detail::SkipDrawsScope* skip = skipping(g)) {
+    Tensor t = skip->skip(shape);
+    g.discard(static_cast<uint64_t>(t.size()));  // one next_float, one next_u32, per value
+    return t;
+  }
   return sample(shape, [&] { return low + (high - low) * g.next_float(); });
 }
 
@@ -104,6 +150,11 @@ Tensor bernoulli(const Shape& shape, float p, Generator* gen) {
     throw ValueError("[bernoulli] p must be in [0, 1], got " + std::to_string(p));
   }
   Generator& g = generator_or_default(gen);
+  if (detail::SkipDrawsScope* skip = skipping(g)) {
+    Tensor t = skip->skip(shape);
+    g.discard(static_cast<uint64_t>(t.size()));
+    return t;
+  }
   return sample(shape, [&] { return g.next_float() < p ? 1.0f : 0.0f; });
 }
 
@@ -117,5 +168,52 @@ Tensor permutation(int64_t n, Generator* gen) {
   }
   return t;
 }
+
+// ---- skipped draws ------------------------------------------------------------------------------
+
+namespace detail {
+
+namespace {
+
+thread_local SkipDrawsScope* innermost_scope = nullptr;
+
+}  // namespace
+
+SkipDrawsScope::SkipDrawsScope() : enclosing_(innermost_scope), start_(default_generator()) {
+  innermost_scope = this;
+}
+
+SkipDrawsScope::~SkipDrawsScope() {
+  innermost_scope = enclosing_;
+}
+
+RealDrawsScope::RealDrawsScope() : suspended_(innermost_scope) {
+  innermost_scope = nullptr;
+}
+
+RealDrawsScope::~RealDrawsScope() {
+  innermost_scope = suspended_;
+}
+
+SkipDrawsScope* SkipDrawsScope::active() {
+  return innermost_scope;
+}
+
+bool SkipDrawsScope::draws_outlived() const {
+  return std::any_of(skipped_.begin(), skipped_.end(),
+                     [](const auto& tensor) { return !tensor.expired(); });
+}
+
+void SkipDrawsScope::rewind_generator() const {
+  default_generator() = start_;
+}
+
+Tensor SkipDrawsScope::skip(const Shape& shape) {
+  Tensor t = minnow::detail::make_tensor(shape);
+  skipped_.emplace_back(t.impl());
+  return t;
+}
+
+}  // namespace detail
 
 }  // namespace minnow::random

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "minnow/core/error.hpp"
 
@@ -27,6 +29,8 @@ class FileDescriptor {
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   int get() const { return fd_; }
+  // Hands the descriptor over to the caller, who closes it.
+  int release() { return std::exchange(fd_, -1); }
   // Closes now and reports close()'s error (a delayed write error on some file systems).
   int close() {
     const int result = fd_ >= 0 ? ::close(fd_) : 0;
@@ -82,28 +86,68 @@ void sync_folder(const std::filesystem::path& folder) {
   if (fd.get() >= 0) ::fsync(fd.get());
 }
 
-}  // namespace
-
-std::string read_file(const std::filesystem::path& path) {
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) fail("cannot open", path, errno);
-  struct stat status {};
-  if (::fstat(fd.get(), &status) != 0) fail("cannot read", path, errno);
-  if (S_ISDIR(status.st_mode)) fail("cannot read", path, EISDIR);
-  std::string contents;
-  if (S_ISREG(status.st_mode)) contents.reserve(static_cast<size_t>(status.st_size));
-  // Read to the end rather than trusting the size, which pipes and /proc files do not have.
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+// Fills `out` with `read_some(to, bytes, done)` (a read or pread that may return fewer bytes than
+// asked for) until it is full or the file ends; returns the bytes read. Interrupted calls retry.
+template <class ReadSome>
+size_t fill(std::span<std::byte> out, const std::filesystem::path& path, ReadSome read_some) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t count = read_some(out.data() + done, out.size() - done, done);
     if (count < 0) {
       if (errno == EINTR) continue;
       fail("cannot read", path, errno);
     }
     if (count == 0) break;
-    contents.append(buffer, static_cast<size_t>(count));
+    done += static_cast<size_t>(count);
+  }
+  return done;
+}
+
+}  // namespace
+
+InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot open", path, errno);
+  struct stat status {};
+  if (::fstat(fd.get(), &status) != 0) fail("cannot read", path, errno);
+  if (S_ISDIR(status.st_mode)) fail("cannot read", path, EISDIR);
+  if (S_ISREG(status.st_mode)) size_ = static_cast<uint64_t>(status.st_size);
+  fd_ = fd.release();
+}
+
+InputFile::~InputFile() {
+  ::close(fd_);
+}
+
+size_t InputFile::read(std::span<std::byte> out) {
+  const size_t count = fill(
+      out, path_, [this](std::byte* to, size_t bytes, size_t) { return ::read(fd_, to, bytes); });
+  position_ += count;
+  return count;
+}
+
+size_t InputFile::read_at(uint64_t offset, std::span<std::byte> out) const {
+  return fill(out, path_, [this, offset](std::byte* to, size_t bytes, size_t done) {
+    return ::pread(fd_, to, bytes, static_cast<off_t>(offset + done));
+  });
+}
+
+std::string InputFile::read_all() {
+  // One allocation of the size the file says it has, read into directly...
+  const uint64_t remaining = size_ && *size_ > position_ ? *size_ - position_ : 0;
+  std::string contents(remaining, '\0');
+  contents.resize(read(std::as_writable_bytes(std::span<char>(contents))));
+  // ...then on to the end, which a pipe or a /proc file (size 0) only reaches this way, and a
+  // file that grows meanwhile past its size. One read that finds the end in the common case.
+  std::array<std::byte, size_t{1} << 16> more;  // filled by read()
+  while (const size_t count = read(more)) {
+    contents.append(reinterpret_cast<const char*>(more.data()), count);
   }
   return contents;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  return InputFile(path).read_all();
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents) {

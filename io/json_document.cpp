@@ -1,5 +1,8 @@
 #include "minnow/io/json_document.hpp"
 
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -7,6 +10,10 @@
 
 #include "minnow/core/error.hpp"
 #include "minnow/io/text.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace minnow::io::detail {
 
@@ -22,6 +29,144 @@ bool is_identifier(std::string_view key) {
   return true;
 }
 
+// ---- long strings -------------------------------------------------------------------------------
+//
+// nlohmann's lexer appends a string to its token one character at a time (several ns each), so a
+// document of megabytes of base64 spends nearly all its time there. A scan first finds the long
+// strings that need no decoding (printable ASCII, no escapes: what base64 is) and parses a copy
+// of the text in which they are empty; the builder takes their characters from the original.
+// The scan follows JSON's grammar for strings from the first byte (a '"' outside a string opens
+// one; inside, '\' escapes the next byte, and '"' closes it), so it agrees with the lexer on
+// every byte up to the lexer's first error, if any: the shortened text parses exactly when the
+// original does, into the same events.
+
+// Strings at least this long are kept out of the parser.
+constexpr size_t kLongString = 64;
+
+// A string the parser does not see: the `ordinal`-th string of the document (keys included),
+// whose characters are text[begin, begin + size).
+struct LongString {
+  size_t ordinal;
+  size_t begin;
+  size_t size;
+};
+
+// The text with every long string emptied, and where those strings are.
+struct ShortenedText {
+  std::string text;
+  std::vector<LongString> strings;  // empty: nothing was taken out (and `text` is empty)
+};
+
+bool stops_plain_string(unsigned char c) {
+  return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+#if defined(__x86_64__)
+// Skips whole 64-byte blocks of plain string characters from `at` on, with AVX2; returns the
+// start of the first block that holds a stop byte (see find_string_stop), or of the last,
+// partial block.
+__attribute__((target("avx2"))) size_t skip_plain_blocks_avx2(const char* data, size_t at,
+                                                              size_t size) {
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i backslash = _mm256_set1_epi8('\\');
+  const __m256i space = _mm256_set1_epi8(0x20);
+  for (; at + 64 <= size; at += 64) {
+    const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + at));
+    const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + at + 32));
+    const __m256i stops = _mm256_or_si256(
+        _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(low, quote), _mm256_cmpeq_epi8(low, backslash)),
+            _mm256_cmpgt_epi8(space, low)),
+        _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(high, quote), _mm256_cmpeq_epi8(high, backslash)),
+            _mm256_cmpgt_epi8(space, high)));
+    if (!_mm256_testz_si256(stops, stops)) break;
+  }
+  return at;
+}
+#endif
+
+// The first position from `from` on of a byte that ends a run of plain string characters: '"',
+// '\', a control character or a non-ASCII byte (which the parser must see, to validate it);
+// text.size() when there is none.
+size_t find_string_stop(std::string_view text, size_t from) {
+  const char* const data = text.data();
+  size_t i = from;
+#if defined(__x86_64__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  // A signed comparison: bytes from 0x80 on are negative, so "below a space" finds them and the
+  // control characters at once.
+  const auto stops = [&](size_t at) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at));
+    return _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+        _mm_cmplt_epi8(bytes, space));
+  };
+  if (cpu_has_avx2()) i = skip_plain_blocks_avx2(data, i, text.size());
+  for (; i + 64 <= text.size(); i += 64) {
+    const __m128i any = _mm_or_si128(_mm_or_si128(stops(i), stops(i + 16)),
+                                     _mm_or_si128(stops(i + 32), stops(i + 48)));
+    if (_mm_movemask_epi8(any) != 0) break;
+  }
+  for (; i + 16 <= text.size(); i += 16) {
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stops(i)));
+    if (mask != 0) return i + static_cast<size_t>(std::countr_zero(mask));
+  }
+#endif
+  while (i < text.size() && !stops_plain_string(static_cast<unsigned char>(data[i]))) ++i;
+  return i;
+}
+
+// The closing '"' of a string whose plain run stopped at `at` on something else than '"';
+// npos when the string is not terminated.
+size_t find_string_end(std::string_view text, size_t at) {
+  while (at < text.size()) {
+    at = text.find_first_of("\"\\", at);
+    if (at == std::string_view::npos || text[at] == '"') return at;
+    at += 2;  // the backslash and the byte it escapes, whatever that is
+  }
+  return std::string_view::npos;
+}
+
+ShortenedText shorten_long_strings(std::string_view text) {
+  ShortenedText out;
+  size_t copied = 0;
+  size_t ordinal = 0;
+  for (size_t at = text.find('"'); at != std::string_view::npos;
+       at = text.find('"', at + 1), ++ordinal) {
+    const size_t begin = at + 1;
+    at = find_string_stop(text, begin);
+    const bool plain = at < text.size() && text[at] == '"';
+    if (!plain) at = find_string_end(text, at);
+    if (at == std::string_view::npos) break;  // unterminated: the parser will say so
+    if (plain && at - begin >= kLongString) {
+      out.text.append(text.substr(copied, begin - copied));
+      out.strings.push_back({ordinal, begin, at - begin});
+      copied = at;
+    }
+  }
+  if (!out.strings.empty()) out.text.append(text.substr(copied));
+  return out;
+}
+
+// A long string at a TensorSlot::text slot, in the document: where it is in the parsed text, as
+// a binary value of a subtype of its own (JSON text never produces binary values).
+constexpr std::uint64_t kTextReferenceSubtype = 0x6d6e7478;  // "mntx"
+
+json text_reference(const LongString& string) {
+  const std::array<std::uint64_t, 2> where = {string.begin, string.size};
+  std::vector<std::uint8_t> bytes(sizeof where);
+  std::memcpy(bytes.data(), where.data(), sizeof where);
+  return json::binary(std::move(bytes), kTextReferenceSubtype);
+}
+
+bool is_text_reference(const json& value) {
+  return value.is_binary() && value.get_binary().has_subtype() &&
+         value.get_binary().subtype() == kTextReferenceSubtype;
+}
+
 // Builds the document from nlohmann's SAX events (see nlohmann::json_sax), as its own DOM parser
 // does, adding the checks that parser lacks and reading tensor data arrays straight to float32.
 class DocumentBuilder {
@@ -32,7 +177,10 @@ class DocumentBuilder {
   using string_t = json::string_t;
   using binary_t = json::binary_t;
 
-  explicit DocumentBuilder(TensorDataRule is_tensor_data) : is_tensor_data_(is_tensor_data) {}
+  // `long_strings` were taken out of the text being parsed; their characters are in `original`.
+  DocumentBuilder(TensorSlotRule tensor_slot, std::string_view original,
+                  std::span<const LongString> long_strings)
+      : tensor_slot_(tensor_slot), original_(original), long_strings_(long_strings) {}
 
   bool null() { return collecting_ ? not_a_number("null") : place(json(nullptr)); }
   bool boolean(bool value) {
@@ -49,6 +197,11 @@ class DocumentBuilder {
     return collect_text(value, text);
   }
   bool string(string_t& value) {
+    if (const LongString* long_string = next_long_string()) {
+      if (!collecting_ && slot_here() == TensorSlot::text)
+        return place(text_reference(*long_string));
+      value.assign(original_.substr(long_string->begin, long_string->size));
+    }
     return collecting_ ? not_a_number(describe(json(value))) : place(json(std::move(value)));
   }
   bool binary(binary_t& value) { return place(json::binary(std::move(value))); }
@@ -58,6 +211,8 @@ class DocumentBuilder {
     return open(json::object());
   }
   bool key(string_t& key) {
+    if (const LongString* long_string = next_long_string())
+      key.assign(original_.substr(long_string->begin, long_string->size));
     Frame& top = stack_.back();
     const bool exists = top.value->contains(key);
     top.key = std::move(key);
@@ -72,7 +227,7 @@ class DocumentBuilder {
   }
   bool start_array(std::size_t /*size*/) {
     if (collecting_) return not_a_number("an array");
-    if (is_tensor_data_ && at_tensor_data()) {
+    if (slot_here() == TensorSlot::values) {
       collecting_ = true;
       values_.clear();
       return true;
@@ -169,14 +324,24 @@ class DocumentBuilder {
     return true;
   }
 
-  bool at_tensor_data() const {
+  // What the rule says about the slot the next value goes to.
+  TensorSlot slot_here() const {
+    if (tensor_slot_ == nullptr) return TensorSlot::none;
     std::vector<std::string> keys;
     keys.reserve(stack_.size());
     for (const Frame& frame : stack_) {
-      if (!frame.value->is_object()) return false;
+      if (!frame.value->is_object()) return TensorSlot::none;
       keys.push_back(frame.key);
     }
-    return is_tensor_data_(keys);
+    return tensor_slot_(keys);
+  }
+
+  // Counts a string of the document (a key or a value); the long string it is, if it is one.
+  const LongString* next_long_string() {
+    const size_t ordinal = strings_seen_++;
+    if (next_long_ < long_strings_.size() && long_strings_[next_long_].ordinal == ordinal)
+      return &long_strings_[next_long_++];
+    return nullptr;
   }
 
   std::string element_path() const { return path_index(slot_path(), values_.size()); }
@@ -202,7 +367,11 @@ class DocumentBuilder {
     return collect(parsed.status == ParseStatus::ok ? parsed.value : static_cast<float>(value));
   }
 
-  TensorDataRule is_tensor_data_;
+  TensorSlotRule tensor_slot_;
+  std::string_view original_;
+  std::span<const LongString> long_strings_;
+  size_t next_long_ = 0;
+  size_t strings_seen_ = 0;
   json root_;
   std::vector<Frame> stack_;
   bool collecting_ = false;
@@ -212,14 +381,34 @@ class DocumentBuilder {
 
 }  // namespace
 
-json parse_json(std::string_view text, const std::string& source, TensorDataRule is_tensor_data) {
-  DocumentBuilder builder(is_tensor_data);
+json parse_json(std::string_view text, const std::string& source, TensorSlotRule tensor_slot) {
+  const ShortenedText shortened = shorten_long_strings(text);
+  if (!shortened.strings.empty()) {
+    DocumentBuilder builder(tensor_slot, text, shortened.strings);
+    if (json::sax_parse(shortened.text.begin(), shortened.text.end(), &builder))
+      return std::move(builder.result());
+    // The full text fails at the same place; parsing it gives the error its line and column.
+  }
+  DocumentBuilder builder(tensor_slot, text, {});
   const bool ok = json::sax_parse(text.begin(), text.end(), &builder);
   if (!ok) {
     throw FormatError(source + ": " +
                       (builder.error().empty() ? "not valid JSON" : builder.error()));
   }
   return std::move(builder.result());
+}
+
+std::optional<std::string_view> string_contents(const json& value, std::string_view text) {
+  if (value.is_string()) return value.get_ref<const std::string&>();
+  if (!is_text_reference(value)) return std::nullopt;
+  std::array<std::uint64_t, 2> where{};
+  std::memcpy(where.data(), value.get_binary().data(), sizeof where);
+  if (where[0] > text.size() || where[1] > text.size() - where[0]) {
+    throw ValueError(
+        "[string_contents] the string lies outside the given text (not the text "
+        "the document was parsed from)");
+  }
+  return text.substr(where[0], where[1]);
 }
 
 std::string path_join(const std::string& path, std::string_view key) {
@@ -239,6 +428,8 @@ std::string path_index(const std::string& path, size_t index) {
 std::string describe(const json& value) {
   if (value.is_object()) return value.empty() ? "an empty object" : "an object";
   if (value.is_array()) return value.empty() ? "an empty array" : "an array";
+  // A long string that parse_json left in the text: readers ask string_contents() first.
+  if (is_text_reference(value)) return "a string";
   if (value.is_binary()) return "an array of numbers";
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   constexpr size_t kMaxLength = 40;

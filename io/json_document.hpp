@@ -3,6 +3,7 @@
 // the JSON paths that every error message names.
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,16 +18,33 @@ using json = nlohmann::json;
 /// so that no reader recurses without bound.
 inline constexpr size_t kMaxJsonDepth = 256;
 
-/// Tells whether the array at an object-key path (e.g. {"parameters", "w", "data"}) holds tensor
-/// values. Such arrays are read straight into float32 (each number rounded once, from its text)
-/// and stored in the document as a binary value of host-order float32 bytes, which JSON text
-/// itself can never produce; anything but numbers in them is an error naming its index.
-using TensorDataRule = bool (*)(std::span<const std::string> keys);
+/// What parse_json does with the value at an object-key path (e.g. {"parameters", "w", "data"}).
+enum class TensorSlot {
+  none,  ///< an ordinary JSON value
+  /// Tensor values: an array there is read straight into float32 (each number rounded once, from
+  /// its text) and stored in the document as a binary value of host-order float32 bytes, which
+  /// JSON text itself can never produce; anything but numbers in it is an error naming its index.
+  values,
+  /// Tensor bytes as text (base64): a long string there is not copied but stored as a reference
+  /// to the parsed text; read it with string_contents().
+  text,
+};
+/// Tells parse_json which paths are tensor slots.
+using TensorSlotRule = TensorSlot (*)(std::span<const std::string> keys);
 
 /// Parses one JSON document strictly: invalid JSON (with line and column), duplicate keys and
 /// nesting deeper than kMaxJsonDepth are FormatErrors starting with `source` (the file's name).
+/// Long strings are found with a fast scan and kept out of the JSON parser, so that documents
+/// of megabytes of base64 parse in about the time it takes to read them; the result and every
+/// error are the same as a plain parse would give. With text slots, the document may refer to
+/// `text`, which must then outlive it.
 json parse_json(std::string_view text, const std::string& source,
-                TensorDataRule is_tensor_data = nullptr);
+                TensorSlotRule tensor_slot = nullptr);
+
+/// The characters of a string in a document from parse_json(text, ...): a JSON string, or a
+/// long string at a TensorSlot::text slot, which is read from `text`. nullopt when `value` is
+/// not a string.
+std::optional<std::string_view> string_contents(const json& value, std::string_view text);
 
 /// The JSON path of `key` inside `path`: model + layers -> "model.layers", parameters +
 /// layers.0.weight -> parameters["layers.0.weight"], "" + format -> "format".

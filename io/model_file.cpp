@@ -20,6 +20,7 @@
 namespace minnow::io {
 
 using detail::describe;
+using detail::first_non_finite;
 using detail::json;
 using detail::path_join;
 using detail::PendingTensor;
@@ -49,12 +50,17 @@ std::string quoted_list(std::span<const std::string_view> items) {
   return out;
 }
 
-// The arrays parse_json reads straight to float32: parameters[name].data, check.input.data and
-// check.output.data.
-bool is_tensor_data(std::span<const std::string> keys) {
-  if (keys.size() != 3 || keys[2] != "data") return false;
-  return keys[0] == "parameters" ||
-         (keys[0] == "check" && (keys[1] == "input" || keys[1] == "output"));
+// Where tensors hold their values: parameters[name] and check.input / check.output. parse_json
+// reads their "data" arrays straight to float32 and leaves their long "base64" strings in the
+// text.
+detail::TensorSlot tensor_slot(std::span<const std::string> keys) {
+  if (keys.size() != 3) return detail::TensorSlot::none;
+  const bool in_tensor = keys[0] == "parameters" ||
+                         (keys[0] == "check" && (keys[1] == "input" || keys[1] == "output"));
+  if (!in_tensor) return detail::TensorSlot::none;
+  if (keys[2] == "data") return detail::TensorSlot::values;
+  if (keys[2] == "base64") return detail::TensorSlot::text;
+  return detail::TensorSlot::none;
 }
 
 struct CheckSection {
@@ -63,7 +69,8 @@ struct CheckSection {
   float atol = 0.0f;
 };
 
-// A model file, validated; its pending tensors point into `root`.
+// A model file, validated; its pending tensors point into `root` and into the text it was read
+// from, which must outlive it.
 struct ModelDocument {
   json root;
   std::optional<std::vector<PendingTensor>> parameters;  // nullopt: a config-only file
@@ -75,7 +82,9 @@ struct ModelDocument {
 // Validates one part of a document; every error names the file and the JSON path.
 class DocumentReader {
  public:
-  explicit DocumentReader(std::string source) : source_(std::move(source)) {}
+  // `text` is the document's text (long base64 strings are read from it).
+  DocumentReader(std::string source, std::string_view text)
+      : source_(std::move(source)), text_(text) {}
 
   [[noreturn]] void fail(const std::string& path, const std::string& problem) const {
     throw FormatError(source_ + ": " + path + ": " + problem);
@@ -143,9 +152,10 @@ class DocumentReader {
       pending.bytes = {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
     } else {
       pending.values_path = path_join(path, "base64");
-      if (!base64->is_string())
+      const std::optional<std::string_view> contents = detail::string_contents(*base64, text_);
+      if (!contents)
         fail(pending.values_path, "expected a base64 string, got " + describe(*base64));
-      const std::string& text = base64->get_ref<const std::string&>();
+      const std::string_view text = *contents;
       const std::optional<size_t> size = base64_decoded_size(text);
       if (!size) {
         fail(pending.values_path, "not valid base64: its length " + std::to_string(text.size()) +
@@ -212,11 +222,12 @@ class DocumentReader {
 
  private:
   std::string source_;
+  std::string_view text_;
 };
 
 ModelDocument read_document(std::string_view text, const std::string& source) {
-  const DocumentReader reader(source);
-  ModelDocument document{detail::parse_json(text, source, is_tensor_data), {}, {}, {}};
+  const DocumentReader reader(source, text);
+  ModelDocument document{detail::parse_json(text, source, tensor_slot), {}, {}, {}};
   const json& root = document.root;
   if (!root.is_object()) {
     throw FormatError(source + ": expected a JSON object at the top level, got " + describe(root));
@@ -297,6 +308,41 @@ TensorMap materialize_all(const std::vector<PendingTensor>& pending,
   return out;
 }
 
+// The file's parameters for `model`, read; FormatError unless they match it exactly.
+TensorMap read_parameters(const nn::Module& model, const ModelDocument& document,
+                          bool allow_non_finite, const std::string& source) {
+  const TensorMap parameters = model.parameters();
+  const WeightsReport report = detail::match_parameters(*document.parameters, parameters);
+  if (!report.complete()) {
+    throw FormatError(source + ": the parameters do not match the model's config " +
+                      mismatch_message(report, *document.parameters, parameters, "parameters"));
+  }
+  return materialize_all(*document.parameters, report.loaded, allow_non_finite, source);
+}
+
+// The model of a file that has parameters, holding them. Its initial parameters are all
+// replaced, so they are not drawn (drawing a value takes several times as long as decoding it
+// from base64): random::detail::SkipDrawsScope allocates them only, and leaves the default
+// generator as drawing them would have. The factories of user-registered module types always
+// draw for real (nn::register_module_type wraps them in a RealDrawsScope), because such a module
+// may compute with its draws. Should the model still have kept a skipped tensor anywhere but in
+// the parameters the file replaced, it is built again, drawing.
+nn::ModulePtr build_filled_model(const ModelDocument& document, bool allow_non_finite,
+                                 const std::string& source) {
+  TensorMap values;
+  {
+    const random::detail::SkipDrawsScope skip;
+    nn::ModulePtr model = build_model(document, source);
+    values = read_parameters(*model, document, allow_non_finite, source);
+    model->update(values);
+    if (!skip.draws_outlived()) return model;
+    skip.rewind_generator();
+  }
+  nn::ModulePtr model = build_model(document, source);
+  model->update(values);
+  return model;
+}
+
 // Puts every module of a tree in eval mode and restores each one's own flag afterwards.
 class EvalModeGuard {
  public:
@@ -375,14 +421,6 @@ void append_tensor(std::string& out, const Tensor& tensor, bool as_base64) {
     append_float(out, values[i]);
   }
   out += "]}";
-}
-
-// The first non-finite element of `tensor`, or -1.
-int64_t first_non_finite(const Tensor& tensor) {
-  if (tensor.size() == 0 || as_array(tensor).isFinite().all()) return -1;
-  const std::span<const float> values = tensor.values();
-  return std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); }) -
-         values.begin();
 }
 
 // Whether `tensor` is written as base64; ValueError when it cannot be written at all.
@@ -496,22 +534,15 @@ void save(nn::Module& model, const std::filesystem::path& path, const SaveOption
 LoadedModel load_from_string(std::string_view text, const LoadOptions& options,
                              const std::string& source) {
   const ModelDocument document = read_document(text, source);
-  if (!document.parameters) random::seed(options.seed);
-  LoadedModel loaded{build_model(document, source), document.metadata,
-                     document.parameters.has_value(), false};
-  nn::Module& model = *loaded.model;
+  LoadedModel loaded{{}, document.metadata, document.parameters.has_value(), false};
   if (document.parameters) {
-    const TensorMap parameters = model.parameters();
-    const WeightsReport report = detail::match_parameters(*document.parameters, parameters);
-    if (!report.complete()) {
-      throw FormatError(source + ": the parameters do not match the model's config " +
-                        mismatch_message(report, *document.parameters, parameters, "parameters"));
-    }
-    model.update(
-        materialize_all(*document.parameters, report.loaded, options.allow_non_finite, source));
+    loaded.model = build_filled_model(document, options.allow_non_finite, source);
+  } else {
+    random::seed(options.seed);
+    loaded.model = build_model(document, source);
   }
   if (document.check && options.verify_check) {
-    verify_check(model, *document.check, source);
+    verify_check(*loaded.model, *document.check, source);
     loaded.check_passed = true;
   }
   return loaded;
@@ -523,7 +554,8 @@ LoadedModel load(const std::filesystem::path& path, const LoadOptions& options) 
 
 nn::ModulePtr load_config(const std::filesystem::path& path, uint64_t seed) {
   const std::string source = path.string();
-  const ModelDocument document = read_document(read_file(path), source);
+  const std::string text = read_file(path);
+  const ModelDocument document = read_document(text, source);
   random::seed(seed);
   return build_model(document, source);
 }

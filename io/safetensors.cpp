@@ -1,7 +1,12 @@
 #include "minnow/io/safetensors.hpp"
 
 #include <algorithm>
-#include <limits>
+#include <array>
+#include <bit>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "minnow/core/error.hpp"
 #include "minnow/io/atomic_file.hpp"
@@ -33,6 +38,20 @@ constexpr DType kDTypes[] = {{"F32", ValueEncoding::f32, 4},
                              {"BF16", ValueEncoding::bf16, 2},
                              {"F64", ValueEncoding::f64, 8}};
 
+// A validated header entry: the tensor (its `bytes` not yet set) and its bytes [begin, end) in
+// the data section.
+struct LocatedTensor {
+  PendingTensor pending;
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// The header, validated: the tensors in order of their offsets, and the metadata.
+struct Header {
+  std::vector<LocatedTensor> tensors;
+  Metadata metadata;
+};
+
 class HeaderReader {
  public:
   HeaderReader(std::string source, uint64_t data_size)
@@ -54,9 +73,8 @@ class HeaderReader {
     return out;
   }
 
-  // One tensor entry; `offsets` receives its [begin, end) in the data section.
-  PendingTensor tensor(const std::string& name, const json& entry, std::string_view data,
-                       std::pair<uint64_t, uint64_t>& offsets) const {
+  // One tensor entry, validated, with its place in the data section.
+  LocatedTensor tensor(const std::string& name, const json& entry) const {
     const std::string path = detail::path_key("header", name);
     if (!entry.is_object()) {
       fail(path, "expected an object with \"dtype\", \"shape\" and \"data_offsets\", got " +
@@ -76,8 +94,8 @@ class HeaderReader {
     if (!count) fail(shape_path, shape.to_string() + " has too many elements to exist");
 
     const std::string offsets_path = detail::path_join(path, "data_offsets");
-    offsets = read_offsets(require(entry, path, "data_offsets"), offsets_path);
-    const uint64_t span = offsets.second - offsets.first;
+    const auto [begin, end] = read_offsets(require(entry, path, "data_offsets"), offsets_path);
+    const uint64_t span = end - begin;
     // Compared in elements, so that no byte count is computed from an absurd shape.
     if (span % dtype.size != 0 || span / dtype.size != static_cast<uint64_t>(*count)) {
       fail(offsets_path, "spans " + std::to_string(span) + " bytes, but " +
@@ -85,7 +103,7 @@ class HeaderReader {
                              std::to_string(*count) + " x " + std::to_string(dtype.size) +
                              " bytes");
     }
-    return PendingTensor{name, path, shape, dtype.encoding, data.substr(offsets.first, span)};
+    return {PendingTensor{name, path, shape, dtype.encoding, {}}, begin, end};
   }
 
  private:
@@ -125,63 +143,171 @@ class HeaderReader {
   uint64_t data_size_;
 };
 
-}  // namespace
-
-SafetensorsContents read_safetensors(std::string_view bytes, const std::string& source) {
-  if (bytes.size() < kLengthBytes) {
-    throw FormatError(source + ": not a safetensors file: " + std::to_string(bytes.size()) +
+// The header's length from a file's first bytes (`prefix`: its first 8, or all of it when it is
+// shorter), checked against the `file_size` - 8 bytes that follow it.
+uint64_t header_length(std::span<const std::byte> prefix, uint64_t file_size,
+                       const std::string& source) {
+  if (file_size < kLengthBytes) {
+    throw FormatError(source + ": not a safetensors file: " + std::to_string(file_size) +
                       " bytes, fewer than the 8 of the header length");
   }
-  const uint64_t header_size =
-      load_little_endian<uint64_t>(reinterpret_cast<const std::byte*>(bytes.data()));
-  const uint64_t available = bytes.size() - kLengthBytes;
+  const uint64_t header_size = load_little_endian<uint64_t>(prefix.data());
+  const uint64_t available = file_size - kLengthBytes;
   if (header_size < 2 || header_size > available || header_size > kMaxSafetensorsHeader) {
     throw FormatError(
         source + ": header length " + std::to_string(header_size) + " is not between 2 and " +
         std::to_string(std::min<uint64_t>(available, kMaxSafetensorsHeader)) +
         " (the bytes that follow it, at most " + std::to_string(kMaxSafetensorsHeader) + ")");
   }
-  const std::string_view header_text = bytes.substr(kLengthBytes, header_size);
-  const std::string_view data = bytes.substr(kLengthBytes + header_size);
-  const json header = parse_json(header_text, source + ": header");
-  if (!header.is_object()) {
-    throw FormatError(source + ": header: expected a JSON object, got " + describe(header));
-  }
+  return header_size;
+}
 
-  const HeaderReader reader(source, data.size());
-  SafetensorsContents contents;
-  std::vector<std::pair<uint64_t, uint64_t>> spans;  // parallel to contents.tensors
-  for (const auto& [name, entry] : header.items()) {
+// The header's JSON text, validated against a data section of `data_size` bytes.
+Header parse_header(std::string_view text, uint64_t data_size, const std::string& source) {
+  const json document = parse_json(text, source + ": header");
+  if (!document.is_object()) {
+    throw FormatError(source + ": header: expected a JSON object, got " + describe(document));
+  }
+  const HeaderReader reader(source, data_size);
+  Header header;
+  for (const auto& [name, entry] : document.items()) {
     if (name == kMetadataKey) {
-      contents.metadata = reader.metadata(entry);
-      continue;
+      header.metadata = reader.metadata(entry);
+    } else {
+      header.tensors.push_back(reader.tensor(name, entry));
     }
-    spans.emplace_back();
-    contents.tensors.push_back(reader.tensor(name, entry, data, spans.back()));
   }
 
   // No two tensors may share a byte: sorted by offset, each must end before the next begins.
-  std::vector<size_t> order(spans.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return spans[a] < spans[b]; });
-  for (size_t k = 1; k < order.size(); ++k) {
-    const auto& previous = spans[order[k - 1]];
-    const auto& current = spans[order[k]];
-    if (current.first < previous.second) {
-      throw FormatError(
-          source + ": " +
-          detail::path_join(detail::path_key("header", contents.tensors[order[k]].name),
-                            "data_offsets") +
-          ": [" + std::to_string(current.first) + ", " + std::to_string(current.second) +
-          "] overlaps the bytes of \"" + contents.tensors[order[k - 1]].name + "\" [" +
-          std::to_string(previous.first) + ", " + std::to_string(previous.second) + "]");
+  std::vector<LocatedTensor>& tensors = header.tensors;
+  std::sort(tensors.begin(), tensors.end(), [](const LocatedTensor& a, const LocatedTensor& b) {
+    return std::pair(a.begin, a.end) < std::pair(b.begin, b.end);
+  });
+  for (size_t k = 1; k < tensors.size(); ++k) {
+    const LocatedTensor& previous = tensors[k - 1];
+    const LocatedTensor& current = tensors[k];
+    if (current.begin < previous.end) {
+      throw FormatError(source + ": " +
+                        detail::path_join(current.pending.values_path, "data_offsets") + ": [" +
+                        std::to_string(current.begin) + ", " + std::to_string(current.end) +
+                        "] overlaps the bytes of \"" + previous.pending.name + "\" [" +
+                        std::to_string(previous.begin) + ", " + std::to_string(previous.end) + "]");
     }
   }
-  std::vector<PendingTensor> sorted;
-  sorted.reserve(order.size());
-  for (const size_t i : order) sorted.push_back(std::move(contents.tensors[i]));
-  contents.tensors = std::move(sorted);
+  return header;
+}
+
+// Reading from a file, the bytes go where they belong with one copy, the kernel's. A tensor of
+// at least kDirectBytes whose bytes are its values (F32 on a little-endian host) is read
+// straight into its storage. The others, small ones and other dtypes, are read in runs into a
+// window of about kWindowBytes (one system call for many small tensors) and decoded from there.
+constexpr uint64_t kDirectBytes = uint64_t{32} << 10;
+constexpr uint64_t kWindowBytes = uint64_t{256} << 10;
+
+bool reads_directly(const LocatedTensor& tensor) {
+  return std::endian::native == std::endian::little &&
+         tensor.pending.encoding == ValueEncoding::f32 && tensor.end - tensor.begin >= kDirectBytes;
+}
+
+// The file had `file_size` bytes when opened, which the header was checked against, and now
+// ends at `end_of_file`, inside the bytes `place` names.
+[[noreturn]] void truncated(const std::string& source, const std::string& place,
+                            uint64_t end_of_file, uint64_t file_size) {
+  throw FormatError(
+      source + ": " + place + ": the file was cut short while being read: it ends at byte " +
+      std::to_string(end_of_file) + " of the " + std::to_string(file_size) + " it had when opened");
+}
+
+// Reads out.size() bytes at `offset`, which the file's size said were there.
+void read_exactly(const InputFile& file, uint64_t offset, std::span<std::byte> out,
+                  const std::string& source, const std::string& place) {
+  const size_t count = file.read_at(offset, out);
+  if (count != out.size()) truncated(source, place, offset + count, file.size().value_or(0));
+}
+
+Tensor read_directly(const InputFile& file, uint64_t data_start, const LocatedTensor& tensor,
+                     const std::string& source) {
+  Tensor out = Tensor::empty(tensor.pending.shape);
+  const std::span<float> values(out.data(), static_cast<size_t>(out.size()));
+  read_exactly(file, data_start + tensor.begin, std::as_writable_bytes(values), source,
+               tensor.pending.values_path);
+  return out;
+}
+
+// Reads the run of tensors that starts at `first` through `window` into `out`: the tensors that
+// are not read directly and end within kWindowBytes of the first one's start (the first alone
+// when it is larger). Returns the index of the tensor after the run.
+size_t read_through_window(const InputFile& file, uint64_t data_start,
+                           std::vector<LocatedTensor>& tensors, size_t first,
+                           std::vector<std::byte>& window, TensorMap& out,
+                           const std::string& source) {
+  const uint64_t base = tensors[first].begin;
+  size_t last = first + 1;
+  while (last < tensors.size() && !reads_directly(tensors[last]) &&
+         tensors[last].end - base <= kWindowBytes) {
+    ++last;
+  }
+  window.resize(tensors[last - 1].end - base);
+  const size_t count = file.read_at(data_start + base, window);
+  if (count != window.size()) {  // name the tensor whose bytes the file ends in
+    size_t cut = first;
+    while (tensors[cut].end - base <= count) ++cut;
+    truncated(source, tensors[cut].pending.values_path, data_start + base + count,
+              file.size().value_or(0));
+  }
+  for (size_t i = first; i < last; ++i) {
+    PendingTensor& pending = tensors[i].pending;
+    pending.bytes = {reinterpret_cast<const char*>(window.data()) + (tensors[i].begin - base),
+                     tensors[i].end - tensors[i].begin};
+    out.insert_or_assign(pending.name, materialize(pending, true, source));
+  }
+  return last;
+}
+
+}  // namespace
+
+SafetensorsContents read_safetensors(std::string_view bytes, const std::string& source) {
+  const uint64_t header_size =
+      header_length(std::as_bytes(std::span(bytes.substr(0, kLengthBytes))), bytes.size(), source);
+  const std::string_view data = bytes.substr(kLengthBytes + header_size);
+  Header header = parse_header(bytes.substr(kLengthBytes, header_size), data.size(), source);
+  SafetensorsContents contents{{}, std::move(header.metadata)};
+  contents.tensors.reserve(header.tensors.size());
+  for (LocatedTensor& tensor : header.tensors) {
+    tensor.pending.bytes = data.substr(tensor.begin, tensor.end - tensor.begin);
+    contents.tensors.push_back(std::move(tensor.pending));
+  }
   return contents;
+}
+
+TensorFile read_safetensors_file(InputFile& file, const std::string& source) {
+  const std::optional<uint64_t> file_size = file.size();
+  // A pipe has no offsets to read at: its bytes, read to the end, are parsed from memory.
+  if (!file_size) return load_tensors_from_string(file.read_all(), source);
+
+  std::array<std::byte, kLengthBytes> length_bytes{};
+  const std::span<std::byte> prefix =
+      std::span(length_bytes).first(std::min<uint64_t>(kLengthBytes, *file_size));
+  read_exactly(file, 0, prefix, source, "header length");
+  const uint64_t header_size = header_length(prefix, *file_size, source);
+  std::string text(header_size, '\0');
+  read_exactly(file, kLengthBytes, std::as_writable_bytes(std::span(text)), source, "header");
+  const uint64_t data_start = kLengthBytes + header_size;
+  Header header = parse_header(text, *file_size - data_start, source);
+
+  TensorFile out{{}, std::move(header.metadata)};
+  std::vector<std::byte> window;
+  for (size_t next = 0; next < header.tensors.size();) {
+    if (reads_directly(header.tensors[next])) {
+      const LocatedTensor& tensor = header.tensors[next++];
+      out.tensors.insert_or_assign(tensor.pending.name,
+                                   read_directly(file, data_start, tensor, source));
+    } else {
+      next =
+          read_through_window(file, data_start, header.tensors, next, window, out.tensors, source);
+    }
+  }
+  return out;
 }
 
 }  // namespace detail
@@ -240,8 +366,8 @@ TensorFile load_tensors_from_string(std::string_view bytes, const std::string& s
 }
 
 TensorFile load_tensors_with_metadata(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  return load_tensors_from_string(bytes, path.string());
+  InputFile file(path);
+  return detail::read_safetensors_file(file, path.string());
 }
 
 TensorMap load_tensors(const std::filesystem::path& path) {

@@ -44,7 +44,10 @@ void save_tensors(const TensorMap& tensors, const std::filesystem::path& path,
 /// The bytes save_tensors() writes.
 std::string save_tensors_to_string(const TensorMap& tensors, const Metadata& metadata = {});
 
-/// Reads every tensor of a safetensors file as float32, in the order of their data offsets.
+/// Reads every tensor of a safetensors file as float32, in the order of their data offsets. The
+/// header is read and validated first; then each tensor's bytes go from the file straight into
+/// its storage (no copy of the whole file is made). A file cut short while it is read is a
+/// FormatError naming the tensor.
 TensorMap load_tensors(const std::filesystem::path& path);
 /// load_tensors() with the file's metadata.
 TensorFile load_tensors_with_metadata(const std::filesystem::path& path);

@@ -1,5 +1,6 @@
 #include "minnow/io/tensor_source.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -96,9 +97,14 @@ void decode(const PendingTensor& pending, std::span<float> out, const std::strin
       if (!out.empty()) std::memcpy(out.data(), bytes, out.size_bytes());
       return;
     case ValueEncoding::base64_float32: {
-      std::vector<std::byte> raw(out.size_bytes());
-      base64_decode(pending.bytes, raw, source + ": " + pending.values_path);
-      floats_from_little_endian(raw.data(), out);
+      const std::string where = source + ": " + pending.values_path;
+      if constexpr (std::endian::native == std::endian::little) {
+        base64_decode(pending.bytes, std::as_writable_bytes(out), where);  // straight into place
+      } else {
+        std::vector<std::byte> raw(out.size_bytes());
+        base64_decode(pending.bytes, raw, where);
+        floats_from_little_endian(raw.data(), out);
+      }
       return;
     }
     case ValueEncoding::f32:
@@ -124,15 +130,25 @@ void decode(const PendingTensor& pending, std::span<float> out, const std::strin
 
 }  // namespace
 
+int64_t first_non_finite(const Tensor& tensor) {
+  if (tensor.size() == 0) return -1;
+  // x - x is 0 for every finite x and NaN for NaN and infinity, and NaN propagates through the
+  // sum: one vectorized pass, several times faster than isFinite().all(), and than x * 0 on
+  // subnormal values.
+  const ConstArrayMap values = as_array(tensor);
+  if (!std::isnan((values - values).sum())) return -1;
+  const std::span<const float> all = tensor.values();
+  return std::find_if(all.begin(), all.end(), [](float v) { return !std::isfinite(v); }) -
+         all.begin();
+}
+
 Tensor materialize(const PendingTensor& pending, bool allow_non_finite, const std::string& source) {
   Tensor tensor = Tensor::empty(pending.shape);
   decode(pending, {tensor.data(), static_cast<size_t>(tensor.size())}, source);
-  if (!allow_non_finite && tensor.size() > 0 && !as_array(tensor).isFinite().all()) {
-    const std::span<const float> values = tensor.values();
-    size_t i = 0;
-    while (std::isfinite(values[i])) ++i;
-    throw FormatError(source + ": " + pending.values_path + ": element " + std::to_string(i) +
-                      " is " + format_float(values[i]) +
+  if (allow_non_finite) return tensor;
+  if (const int64_t bad = first_non_finite(tensor); bad >= 0) {
+    throw FormatError(source + ": " + pending.values_path + ": element " + std::to_string(bad) +
+                      " is " + format_float(tensor.values()[static_cast<size_t>(bad)]) +
                       " (NaN and infinity are refused unless explicitly allowed)");
   }
   return tensor;

@@ -17,6 +17,11 @@
 #include "minnow/io/json_document.hpp"
 #include "minnow/io/model_file.hpp"
 
+namespace minnow::io {
+class InputFile;
+struct TensorFile;
+}  // namespace minnow::io
+
 namespace minnow::io::detail {
 
 /// How a pending tensor's bytes hold its values.
@@ -47,6 +52,10 @@ std::optional<int64_t> element_count(std::span<const int64_t> dims);
 /// starting with `source: path` otherwise.
 Shape read_shape(const json& value, const std::string& path, const std::string& source);
 
+/// The index of the first NaN or infinity of `tensor`, or -1 when every value is finite (one
+/// vectorized pass in that, the common, case).
+int64_t first_non_finite(const Tensor& tensor);
+
 /// Allocates the tensor and fills it from its bytes (decoding base64, converting dtypes).
 /// FormatError naming values_path for bad base64, and for NaN or infinity unless allowed.
 Tensor materialize(const PendingTensor& pending, bool allow_non_finite, const std::string& source);
@@ -61,5 +70,12 @@ struct SafetensorsContents {
   Metadata metadata;
 };
 SafetensorsContents read_safetensors(std::string_view bytes, const std::string& source);
+
+/// Reads a safetensors file: the header first, validated as read_safetensors() does, then each
+/// tensor's bytes straight from the file into its storage (F32 on little-endian hosts; other
+/// dtypes and small tensors are decoded from a small window). FormatError naming the tensor when
+/// the file turns out shorter than its size said (cut short while being read); files without a
+/// size (pipes) are read whole and parsed from memory.
+TensorFile read_safetensors_file(InputFile& file, const std::string& source);
 
 }  // namespace minnow::io::detail

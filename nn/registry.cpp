@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "minnow/core/error.hpp"
+#include "minnow/core/random.hpp"
 #include "minnow/nn/nn.hpp"
 
 namespace minnow::nn {
@@ -303,9 +304,17 @@ void register_module_type(const std::string& type, ModuleFactory factory) {
   if (type.empty()) throw ValueError("[register_module_type] the type name is empty");
   if (!factory)
     throw ValueError("[register_module_type] the factory for \"" + type + "\" is empty");
+  // A user's module may compute with its initial random draws rather than only keep them as
+  // parameters, so its factory always draws for real, even while io::load skips the draws of
+  // the built-in layers whose parameters the file replaces.
+  ModuleFactory drawing_for_real = [user_factory = std::move(factory)](const json& config,
+                                                                       const std::string& path) {
+    const random::detail::RealDrawsScope real_draws;
+    return user_factory(config, path);
+  };
   Registry& r = registry();
   const std::lock_guard lock(r.mutex);
-  r.factories.insert_or_assign(type, std::move(factory));
+  r.factories.insert_or_assign(type, std::move(drawing_for_real));
 }
 
 bool is_registered(const std::string& type) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "minnow/core/blas.hpp"
@@ -22,19 +23,26 @@ ParamState zeros_state(const Tensor& parameter, std::initializer_list<const char
   return state;
 }
 
-void check_betas(const char* op, const Betas& betas) {
-  for (size_t i = 0; i < betas.size(); ++i) {
-    if (!(betas[i] >= 0.0f && betas[i] < 1.0f)) {
-      throw ValueError(std::string("[") + op + "] betas[" + std::to_string(i) +
-                       "] must be in [0, 1), got " + nn::python_float(betas[i]));
-    }
-  }
+// A range a hyper-parameter must lie in, and how error messages state it. NaN lies in none.
+struct Range {
+  bool (*contains)(float value);
+  const char* text;
+};
+constexpr Range kNonNegative{[](float value) { return value >= 0.0f; }, "non-negative"};
+constexpr Range kPositive{[](float value) { return value > 0.0f; }, "positive"};
+constexpr Range kUnitInterval{[](float value) { return value >= 0.0f && value < 1.0f; },
+                              "in [0, 1)"};
+
+// Every constructor's argument check: "[Adam] eps must be non-negative, got -1.0".
+void check(std::string_view op, std::string_view what, float value, const Range& range) {
+  if (range.contains(value)) return;
+  throw ValueError("[" + std::string(op) + "] " + std::string(what) + " must be " + range.text +
+                   ", got " + nn::python_float(value));
 }
 
-void check_non_negative(const char* op, const char* what, float value) {
-  if (!(value >= 0.0f)) {
-    throw ValueError(std::string("[") + op + "] " + what + " must be non-negative, got " +
-                     nn::python_float(value));
+void check_betas(std::string_view op, const Betas& betas) {
+  for (size_t i = 0; i < betas.size(); ++i) {
+    check(op, "betas[" + std::to_string(i) + "]", betas[i], kUnitInterval);
   }
 }
 
@@ -106,8 +114,8 @@ void SGD::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& st
 
 RMSprop::RMSprop(LearningRate learning_rate, float alpha, float eps)
     : PerParameterOptimizer("RMSprop", std::move(learning_rate)), alpha_(alpha), eps_(eps) {
-  check_non_negative("RMSprop", "alpha", alpha);
-  check_non_negative("RMSprop", "eps", eps);
+  check("RMSprop", "alpha", alpha, kNonNegative);
+  check("RMSprop", "eps", eps, kNonNegative);
 }
 
 ParamState RMSprop::init_single(const Tensor& parameter) const {
@@ -123,7 +131,7 @@ void RMSprop::apply_single(const Tensor& gradient, Tensor& parameter, ParamState
 
 Adagrad::Adagrad(LearningRate learning_rate, float eps)
     : PerParameterOptimizer("Adagrad", std::move(learning_rate)), eps_(eps) {
-  check_non_negative("Adagrad", "eps", eps);
+  check("Adagrad", "eps", eps, kNonNegative);
 }
 
 ParamState Adagrad::init_single(const Tensor& parameter) const {
@@ -139,8 +147,8 @@ void Adagrad::apply_single(const Tensor& gradient, Tensor& parameter, ParamState
 
 AdaDelta::AdaDelta(LearningRate learning_rate, float rho, float eps)
     : PerParameterOptimizer("AdaDelta", std::move(learning_rate)), rho_(rho), eps_(eps) {
-  check_non_negative("AdaDelta", "rho", rho);
-  check_non_negative("AdaDelta", "eps", eps);
+  check("AdaDelta", "rho", rho, kNonNegative);
+  check("AdaDelta", "eps", eps, kNonNegative);
 }
 
 ParamState AdaDelta::init_single(const Tensor& parameter) const {
@@ -169,8 +177,8 @@ Adam::Adam(std::string name, LearningRate learning_rate, Betas betas, float eps,
       betas_(betas),
       eps_(eps),
       bias_correction_(bias_correction) {
-  check_betas(this->name().c_str(), betas);
-  check_non_negative(this->name().c_str(), "eps", eps);
+  check_betas(this->name(), betas);
+  check(this->name(), "eps", eps, kNonNegative);
 }
 
 ParamState Adam::init_single(const Tensor& parameter) const {
@@ -218,23 +226,16 @@ void AdamW::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& 
 }
 
 Adamax::Adamax(LearningRate learning_rate, Betas betas, float eps)
-    : PerParameterOptimizer("Adamax", std::move(learning_rate)), betas_(betas), eps_(eps) {
-  check_betas("Adamax", betas);
-  check_non_negative("Adamax", "eps", eps);
-}
-
-ParamState Adamax::init_single(const Tensor& parameter) const {
-  return zeros_state(parameter, {"m", "v"});
-}
+    : Adam("Adamax", std::move(learning_rate), betas, eps, /*bias_correction=*/false) {}
 
 void Adamax::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& state) {
-  const auto [b1, b2] = betas_;
+  const auto [b1, b2] = betas();
   const auto g = as_array(gradient);
   auto m = as_array(state[0].value);
   auto v = as_array(state[1].value);
   m = b1 * m + (1.0f - b1) * g;
   v = (b2 * v).max(g.abs());
-  as_array(parameter) -= learning_rate() * m / (v + eps_);
+  as_array(parameter) -= learning_rate() * m / (v + eps());
 }
 
 // ---- Lion ---------------------------------------------------------------------------------------
@@ -283,15 +284,10 @@ Adafactor::Adafactor(std::optional<LearningRate> learning_rate, std::array<float
   if (!relative_step && !learning_rate) {
     throw ValueError("[Adafactor] a learning_rate is required when relative_step is false");
   }
-  check_non_negative("Adafactor", "eps[0]", eps[0]);
-  check_non_negative("Adafactor", "eps[1]", eps[1]);
-  if (!(clip_threshold > 0.0f)) {
-    throw ValueError("[Adafactor] clip_threshold must be positive, got " +
-                     nn::python_float(clip_threshold));
-  }
-  if (beta_1 && !(*beta_1 >= 0.0f && *beta_1 < 1.0f)) {
-    throw ValueError("[Adafactor] beta_1 must be in [0, 1), got " + nn::python_float(*beta_1));
-  }
+  check("Adafactor", "eps[0]", eps[0], kNonNegative);
+  check("Adafactor", "eps[1]", eps[1], kNonNegative);
+  check("Adafactor", "clip_threshold", clip_threshold, kPositive);
+  if (beta_1) check("Adafactor", "beta_1", *beta_1, kUnitInterval);
 }
 
 ParamState Adafactor::init_single(const Tensor& parameter) const {

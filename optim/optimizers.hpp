@@ -92,6 +92,10 @@ class Adam : public PerParameterOptimizer {
   void apply_single(const Tensor& gradient, Tensor& parameter, ParamState& state) override;
   /// The Adam step on p·decay (AdamW's decoupled weight decay; decay == 1 for Adam).
   void adam_step(const Tensor& gradient, Tensor& parameter, ParamState& state, float decay);
+  /// The coefficients (β1, β2), for the rules of derived optimizers.
+  const Betas& betas() const { return betas_; }
+  /// The denominator's eps, for the rules of derived optimizers.
+  float eps() const { return eps_; }
 
  private:
   Betas betas_;
@@ -113,19 +117,15 @@ class AdamW : public Adam {
   float weight_decay_;
 };
 
-/// Adamax: m = β1·m + (1 − β1)·g; v = max(β2·v, |g|); p -= lr·m / (v + eps), with no bias
-/// correction. State: "m", "v". ValueError for betas outside [0, 1) or a negative eps.
-class Adamax : public PerParameterOptimizer {
+/// Adamax, an Adam with its own rule (as in MLX): m = β1·m + (1 − β1)·g; v = max(β2·v, |g|);
+/// p -= lr·m / (v + eps), with no bias correction. State: "m", "v". ValueError for betas
+/// outside [0, 1) or a negative eps.
+class Adamax : public Adam {
  public:
   Adamax(LearningRate learning_rate, Betas betas = {0.9f, 0.999f}, float eps = 1e-8f);
 
  protected:
-  ParamState init_single(const Tensor& parameter) const override;
   void apply_single(const Tensor& gradient, Tensor& parameter, ParamState& state) override;
-
- private:
-  Betas betas_;
-  float eps_;
 };
 
 /// Lion: c = β1·m + (1 − β1)·g; m = β2·m + (1 − β2)·g; with weight_decay > 0

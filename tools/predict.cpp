@@ -16,7 +16,6 @@
 #include "minnow/io/csv.hpp"
 #include "minnow/io/model_file.hpp"
 #include "minnow/tools/commands.hpp"
-#include "minnow/tools/csv_stream.hpp"
 #include "minnow/tools/model_check.hpp"
 
 namespace minnow::tools {
@@ -78,7 +77,7 @@ int run_predict(const PredictOptions& options) {
   if (!options.weights.empty()) io::load_weights(model, options.weights);
   model.eval();
 
-  CsvBatchReader reader(options.input);
+  io::CsvReader reader(std::filesystem::path(options.input));
   const int64_t width = reader.columns();
   probe_output_width(model, width, options.model,
                      csv_place(options.input, reader.first_data_line()));

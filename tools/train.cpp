@@ -21,7 +21,6 @@
 #include "minnow/nn/value_and_grad.hpp"
 #include "minnow/optim/clip.hpp"
 #include "minnow/tools/commands.hpp"
-#include "minnow/tools/csv_stream.hpp"
 #include "minnow/tools/losses.hpp"
 #include "minnow/tools/model_check.hpp"
 #include "minnow/tools/optimizers.hpp"
@@ -41,7 +40,7 @@ struct Examples {
 /// The line of data row `row` (0-based), found by reading the file again: only needed for an
 /// error message, so the common path keeps no per-row line numbers.
 int64_t line_of_row(const std::string& path, int64_t row) {
-  CsvBatchReader reader(path);
+  io::CsvReader reader(path);
   for (int64_t skipped = 0; skipped < row;) {  // the rows before it, a bounded batch at a time
     skipped += reader.next(std::min<int64_t>(row - skipped, 4096)).dim(0);
   }
@@ -129,7 +128,7 @@ class Trainer {
   /// The model must take the file's input columns and give what the loss compares with its
   /// targets.
   void check_fits(const Examples& examples, const std::string& path) {
-    const std::string place = csv_place(path, CsvBatchReader(path).first_data_line());
+    const std::string place = csv_place(path, io::CsvReader(path).first_data_line());
     const int64_t columns = examples.inputs.dim(1);
     if (columns % objective_.parts() != 0) {
       throw InputError(place + ": the " + objective_.name() + " loss needs " +

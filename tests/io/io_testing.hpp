@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "minnow/core/tensor.hpp"
@@ -95,6 +97,19 @@ inline void check_same_bits(const TensorMap& actual, const TensorMap& expected) 
     CHECK(actual.at(name).shape() == tensor.shape());
     CHECK(bits_of(actual.at(name)) == bits_of(tensor));
   }
+}
+
+// Writes `bytes` through a named pipe (which has no size and no offsets) on another thread while
+// `read` reads the pipe; returns what `read` returns.
+template <class Read>
+inline auto through_pipe(const std::filesystem::path& fifo, const std::string& bytes, Read read) {
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] { write_bytes(fifo, bytes); });
+  struct Join {  // so that a failing read does not leave the thread running
+    std::thread& thread;
+    ~Join() { thread.join(); }
+  } join{writer};
+  return read(fifo);
 }
 
 }  // namespace minnow::testing

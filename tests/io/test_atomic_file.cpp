@@ -1,10 +1,13 @@
 // Atomic saving: a save that fails at any point leaves the previous file as it was and no
 // temporary file behind; a save that succeeds replaces the file and keeps its permissions.
+// Reading: whole files, with or without a size, and reads at an offset.
 
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstddef>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@
 using namespace minnow;
 using minnow::testing::read_bytes;
 using minnow::testing::ScratchFolder;
+using minnow::testing::through_pipe;
 using minnow::testing::write_bytes;
 
 namespace {
@@ -47,7 +51,81 @@ class FileSizeLimit {
   void (*previous_handler_)(int) = nullptr;
 };
 
+// Bytes that differ from one position to the next, so that a misplaced chunk shows.
+std::string varied_bytes(size_t count) {
+  std::string bytes(count, '\0');
+  for (size_t i = 0; i < count; ++i) bytes[i] = static_cast<char>((i * 7 + i / 251) & 0xFF);
+  return bytes;
+}
+
+std::span<std::byte> writable(std::string& text) {
+  return std::as_writable_bytes(std::span<char>(text));
+}
+
 }  // namespace
+
+TEST_CASE("read_file reads whole files of any size, and files without one to their end") {
+  const ScratchFolder folder;
+  for (const size_t size : {size_t{0}, size_t{1}, size_t{65536}, size_t{300'001}}) {
+    CAPTURE(size);
+    const std::string bytes = varied_bytes(size);
+    write_bytes(folder / "file.bin", bytes);
+    CHECK(io::read_file(folder / "file.bin") == bytes);
+  }
+  // A pipe has no size: read on to the end, through several chunks.
+  const std::string piped = varied_bytes(200'003);
+  through_pipe(folder / "pipe", piped,
+               [&](const auto& path) { CHECK(io::read_file(path) == piped); });
+#ifdef __linux__
+  // A /proc file says it has 0 bytes but has more.
+  CHECK(io::read_file("/proc/self/status").starts_with("Name:"));
+#endif
+  CHECK_THROWS_WITH_AS(io::read_file(folder / "absent.txt"),
+                       doctest::Contains("absent.txt: cannot open: No such file or directory"),
+                       IOError);
+  CHECK_THROWS_WITH_AS(io::read_file(folder.path()),
+                       doctest::Contains(": cannot read: Is a directory"), IOError);
+}
+
+TEST_CASE("InputFile reads at any offset and from its position, never past the end") {
+  const ScratchFolder folder;
+  const std::string bytes = varied_bytes(100'000);
+  write_bytes(folder / "file.bin", bytes);
+  io::InputFile file(folder / "file.bin");
+  CHECK(file.size() == 100'000u);
+  CHECK(file.path() == folder / "file.bin");
+
+  std::string chunk(1000, '\0');
+  CHECK(file.read_at(70'000, writable(chunk)) == 1000);
+  CHECK(chunk == bytes.substr(70'000, 1000));
+  CHECK(file.read_at(99'500, writable(chunk)) == 500);  // fewer only at the end
+  CHECK(chunk.substr(0, 500) == bytes.substr(99'500));
+  CHECK(file.read_at(100'000, writable(chunk)) == 0);
+  CHECK(file.read_at(5, {}) == 0);
+
+  // Reads at an offset leave the position alone; read_all reads on from it.
+  CHECK(file.read(writable(chunk)) == 1000);
+  CHECK(chunk == bytes.substr(0, 1000));
+  CHECK(file.read_at(0, writable(chunk)) == 1000);
+  CHECK(file.read_all() == bytes.substr(1000));
+  CHECK(file.read(writable(chunk)) == 0);
+  CHECK(file.read_all().empty());
+}
+
+TEST_CASE("InputFile of a pipe has no size and no offsets") {
+  const ScratchFolder folder;
+  const std::string bytes = varied_bytes(70'000);
+  through_pipe(folder / "pipe", bytes, [&](const auto& path) {
+    io::InputFile file(path);
+    CHECK_FALSE(file.size().has_value());
+    std::string chunk(10, '\0');
+    CHECK_THROWS_WITH_AS(file.read_at(0, writable(chunk)),
+                         doctest::Contains("pipe: cannot read: Illegal seek"), IOError);
+    CHECK(file.read(writable(chunk)) == 10);
+    CHECK(chunk == bytes.substr(0, 10));
+    CHECK(file.read_all() == bytes.substr(10));
+  });
+}
 
 TEST_CASE("write_file_atomic replaces the file and leaves nothing else behind") {
   const ScratchFolder folder;

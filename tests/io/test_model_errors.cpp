@@ -5,11 +5,15 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "io/io_testing.hpp"
 #include "minnow/core/random.hpp"
 #include "minnow/io/io.hpp"
+#include "minnow/io/json_document.hpp"
 #include "minnow/nn/nn.hpp"
 
 using namespace minnow;
@@ -408,4 +412,252 @@ TEST_CASE("load_weights: config-only files and unknown extensions are refused") 
                        doctest::Contains("config.json: has no \"parameters\""), FormatError);
   CHECK_THROWS_WITH_AS(io::load_weights(model, folder / "model.bin"),
                        doctest::Contains("expected .json or .safetensors"), ValueError);
+}
+
+// ---- long strings -------------------------------------------------------------------------------
+// Long strings (base64 above all) are kept out of the JSON parser; a broken document must still
+// give the plain parser's message, with the line and column of the original text.
+
+namespace {
+
+// A file whose weight is 64 values of base64 (344 characters): a long string.
+std::string long_example() {
+  random::seed(2);
+  nn::Sequential model{nn::Linear(16, 4), nn::Step()};
+  return io::save_to_string(model, {.encoding = io::Encoding::base64});
+}
+
+// Where the weight's base64 characters begin and how many there are.
+std::pair<size_t, size_t> weight_base64(const std::string& text) {
+  const std::string key = "\"base64\": \"";
+  const size_t begin = text.find(key) + key.size();
+  return {begin, text.find('"', begin) - begin};
+}
+
+// What nlohmann's parser, reading the whole text, says is wrong with it ("at line ..., column
+// ...: ...").
+std::string plain_parser_error(const std::string& text) {
+  try {
+    const json parsed = json::parse(text);
+    FAIL("the text parses: " << parsed.dump().substr(0, 40));
+  } catch (const json::parse_error& error) {
+    const std::string what = error.what();
+    return what.substr(what.find(" at line ") + 1);
+  }
+  return "";
+}
+
+void fails_as_plain_parser(const std::string& text) {
+  const std::string expected = "not valid JSON: " + plain_parser_error(text);
+  CHECK_THROWS_WITH_AS(io::load_from_string(text, {}, "m.json"), ("m.json: " + expected).c_str(),
+                       FormatError);
+}
+
+}  // namespace
+
+TEST_CASE("long strings: a base64 string of any length loads; its path is in every error") {
+  const std::string text = long_example();
+  const auto [begin, size] = weight_base64(text);
+  REQUIRE(size == 344);
+  CHECK(io::load_from_string(text).has_parameters);
+
+  std::string bad = text;
+  bad[begin + 200] = '*';
+  fails<FormatError>(bad,
+                     "parameters[\"layers.0.weight\"].base64: not valid base64: '*' at "
+                     "offset 200");
+  bad = text;
+  bad.erase(begin + 100, 1);
+  fails<FormatError>(bad,
+                     "parameters[\"layers.0.weight\"].base64: not valid base64: its length "
+                     "343 is not a multiple of 4");
+  bad = text;
+  bad.erase(begin + 100, 4);
+  fails<FormatError>(bad,
+                     "parameters[\"layers.0.weight\"].base64: expected 64 values for shape "
+                     "[4, 16] (256 bytes), got 253 bytes");
+  // The long string under another key, where numbers belong, and as the format: quoted and cut,
+  // as ever.
+  bad = text;
+  bad.replace(text.find("\"base64\": \""), 8, "\"bytes\"");
+  fails<FormatError>(bad, "parameters[\"layers.0.weight\"].bytes: unknown key in a tensor");
+  const std::string characters = text.substr(begin, size);
+  json document = json::parse(text);
+  document["parameters"]["layers.0.weight"].erase("base64");
+  document["parameters"]["layers.0.weight"]["data"] = characters;
+  fails(document, "parameters[\"layers.0.weight\"].data: expected an array of numbers, got \"" +
+                      characters.substr(0, 39) + "...");
+  document["parameters"]["layers.0.weight"]["data"] = {1, characters};
+  fails(document, "parameters[\"layers.0.weight\"].data[1]: expected a number, got \"" +
+                      characters.substr(0, 39) + "...");
+  document = json::parse(text);
+  document["format"] = characters;
+  fails(document, "format: expected \"minnow.model\", got \"" + characters.substr(0, 39) + "...");
+  // At the top level.
+  fails<FormatError>("\"" + characters + "\"", "expected a JSON object at the top level, got \"" +
+                                                   characters.substr(0, 39) + "...");
+}
+
+TEST_CASE("long strings: broken JSON around and inside them gives the plain parser's message") {
+  const std::string text = long_example();
+  const auto [begin, size] = weight_base64(text);
+  const size_t end = begin + size;  // the closing quote
+
+  std::string bad = text;
+  bad.insert(end + 1, "x");  // right after the string, on its line
+  fails_as_plain_parser(bad);
+  // The column counts the string's characters: it is the original text's.
+  const std::string message = plain_parser_error(bad);
+  CHECK(std::stoul(message.substr(message.find("column ") + 7)) > size);
+  bad = text;
+  bad.erase(end, 1);  // unterminated: runs on into the next string
+  fails_as_plain_parser(bad);
+  fails_as_plain_parser(text.substr(0, end));          // unterminated at the end of the text
+  fails_as_plain_parser(text.substr(0, end + 1));      // the document cut short after it
+  for (const char raw : {'\n', '\t', '\0', '\x7f'}) {  // control characters must be escaped
+    bad = text;
+    bad[begin + 100] = raw;
+    CAPTURE(static_cast<int>(raw));
+    if (raw == '\x7f') {  // DEL is allowed in JSON strings, but not in base64
+      fails<FormatError>(bad,
+                         "parameters[\"layers.0.weight\"].base64: not valid base64: byte 0x7f "
+                         "at offset 100");
+    } else {
+      fails_as_plain_parser(bad);
+    }
+  }
+  for (const std::string utf8 : {"\xff", "\xc3", "\xc3\xa9"}) {  // invalid, cut, valid
+    bad = text;
+    bad.replace(begin + 100, utf8.size(), utf8);
+    CAPTURE(utf8);
+    if (utf8 == "\xc3\xa9") {
+      fails<FormatError>(bad,
+                         "parameters[\"layers.0.weight\"].base64: not valid base64: byte 0xc3 "
+                         "at offset 100");
+    } else {
+      fails_as_plain_parser(bad);
+    }
+  }
+  bad = text;
+  bad.insert(begin + 100, "\\q");  // an escape JSON does not have
+  fails_as_plain_parser(bad);
+  bad = text;
+  bad.insert(begin, "\"");  // the string splits into an empty one and a bare word
+  fails_as_plain_parser(bad);
+  // A quote escaped inside an earlier string does not end it: the scan keeps its place.
+  bad = text;
+  bad.insert(text.find("\"layers.0.weight\""), "\"a\\\"\": 1 ");
+  fails_as_plain_parser(bad);
+}
+
+TEST_CASE("long strings: escapes in them are JSON's, as before") {
+  const std::string text = long_example();
+  const auto [begin, size] = weight_base64(text);
+  const std::string characters = text.substr(begin, size);
+  const TensorMap expected = io::load_from_string(text).model->parameters();
+  // "\/" and "\u0041" are '/' and 'A' to JSON, so the base64 is the same.
+  const size_t a = characters.find('A');
+  REQUIRE(a != std::string::npos);
+  std::string escaped = text;
+  escaped.replace(begin + a, 1, "\\u0041");
+  check_same_bits(io::load_from_string(escaped).model->parameters(), expected);
+  const size_t slash = characters.find('/');
+  if (slash != std::string::npos) {
+    escaped = text;
+    escaped.replace(begin + slash, 1, "\\/");
+    check_same_bits(io::load_from_string(escaped).model->parameters(), expected);
+  }
+  // "\n" is a newline, which base64 does not have.
+  escaped = text;
+  escaped.insert(begin + 8, "\\n");
+  fails<FormatError>(escaped,
+                     "parameters[\"layers.0.weight\"].base64: not valid base64: its "
+                     "length 345 is not a multiple of 4");
+}
+
+TEST_CASE("long strings: long keys are named in errors as short ones are") {
+  const std::string name(100, 'k');
+  json document = json::parse(long_example());
+  document["metadata"] = {{name, "v"}};
+  std::string text = document.dump();
+  text.replace(text.find("\"" + name + "\""), name.size() + 2,
+               "\"" + name + "\": \"v\", \"" + name + "\"");
+  fails<FormatError>(text, "metadata[\"" + name + "\"]: duplicate key");
+
+  document = json::parse(long_example());
+  document["parameters"][name] = document["parameters"]["layers.0.bias"];
+  fails(document, "the parameters do not match the model's config (1 problem) parameters[\"" +
+                      name + "\"]: unexpected (the model has no such parameter");
+  document = json::parse(long_example());
+  document["model"]["layers"][1]["type"] = name;
+  fails(document, "model.layers[1].type: unknown module type \"" + name.substr(0, 20));
+}
+
+TEST_CASE("long strings: randomly damaged documents get the plain parser's verdict") {
+  json example_document = json::parse(long_example());
+  example_document["metadata"] = {
+      {"escaped", std::string(70, 'e') + "\"\\\n" + std::string(70, 'f')},
+      {std::string(80, 'k'), std::string(90, 'v')},
+      {"unicode", "\xC3\xA9" + std::string(70, 'u')}};
+  const std::string original = example_document.dump(1);
+  // Long base64 strings become references to the text; everything else is as a plain parse.
+  const io::detail::TensorSlotRule rule = [](std::span<const std::string> keys) {
+    const bool base64 = keys.size() == 3 && keys[0] == "parameters" && keys[2] == "base64";
+    return base64 ? io::detail::TensorSlot::text : io::detail::TensorSlot::none;
+  };
+  const std::string bytes(
+      "\"\\\n\t\0\x80\xC3\xA9\x7F"
+      "A=},: u/[1",
+      20);
+  uint32_t state = 12345;
+  const auto next = [&state](size_t bound) {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<size_t>(state >> 8) % bound;
+  };
+  int accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = original;
+    for (size_t edits = 1 + next(3); edits > 0; --edits) {
+      const size_t position = next(text.size());
+      switch (next(3)) {
+        case 0:
+          text[position] = bytes[next(bytes.size())];
+          break;
+        case 1:
+          text.insert(position, 1, bytes[next(bytes.size())]);
+          break;
+        default:
+          text.erase(position, 1);
+      }
+    }
+    CAPTURE(text);
+    std::optional<json> plain;
+    std::string plain_error;
+    try {
+      plain = json::parse(text);
+    } catch (const json::parse_error& error) {
+      const std::string what = error.what();
+      plain_error = what.substr(what.find(" at line ") + 1);
+    }
+    try {
+      json parsed = io::detail::parse_json(text, "s", rule);
+      REQUIRE(plain.has_value());
+      ++accepted;
+      if (parsed.contains("parameters") && parsed["parameters"].is_object()) {
+        for (auto& [name, tensor] : parsed["parameters"].items()) {
+          if (!tensor.is_object() || !tensor.contains("base64")) continue;
+          tensor["base64"] = std::string(*io::detail::string_contents(tensor["base64"], text));
+        }
+      }
+      CHECK(parsed == *plain);
+    } catch (const FormatError& error) {
+      const std::string message = error.what();
+      if (plain) {
+        CHECK(message.find(": duplicate key") != std::string::npos);
+      } else {
+        CHECK(message == "s: not valid JSON: " + plain_error);
+      }
+    }
+  }
+  CHECK(accepted > 100);  // the damage often leaves valid JSON (inside strings)
 }

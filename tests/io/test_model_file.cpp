@@ -7,6 +7,7 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,14 +15,15 @@
 #include "minnow/core/ops.hpp"
 #include "minnow/core/random.hpp"
 #include "minnow/io/io.hpp"
+#include "minnow/io/json_document.hpp"
 #include "minnow/nn/nn.hpp"
 #include "nn/nn_testing.hpp"
 
 using namespace minnow;
 using minnow::testing::bits_of;
 using minnow::testing::check_same_bits;
-using minnow::testing::ScratchFolder;
 using minnow::testing::kSpecExample;
+using minnow::testing::ScratchFolder;
 using nn::json;
 
 namespace {
@@ -109,6 +111,8 @@ const std::vector<Sample>& samples() {
       {simple("LogSoftmax"), {2, 3}},
       {{{"type", "Step"}, {"threshold", 0.1}}, {2, 6}},
       {{{"type", "IoTestAffine"}, {"dims", 3}}, {2, 3}},
+      {simple("IoTestRemembersInit"), {2, 3}},
+      {simple("IoTestDerivesFromInit"), {2, 2}},
   };
   return table;
 }
@@ -427,4 +431,165 @@ TEST_CASE("save refuses options it cannot honour") {
       io::save_to_string(model,
                          {.check_input = Tensor({{std::numeric_limits<float>::infinity(), 2.0f}})}),
       doctest::Contains("the check's input holds inf"), ValueError);
+}
+
+// ---- large files: long strings and skipped initial draws ----------------------------------------
+
+namespace {
+
+// A user-defined type that remembers its initial parameter values (as a regularizer towards
+// them would), outside its parameters: what it remembers must be what drawing gives, even when
+// a load skips the draws of the initial values it replaces.
+class RemembersInit : public nn::Module {
+ public:
+  RemembersInit() : initial_(random::uniform({3})) { register_parameter("w", initial_); }
+  Tensor forward(const Tensor& x) override { return x * param_at(0); }
+  std::string type_name() const override { return "IoTestRemembersInit"; }
+  json config() const override { return {{"type", "IoTestRemembersInit"}}; }
+  const Tensor& initial() const { return initial_; }
+
+ private:
+  Tensor initial_;
+};
+
+const bool remembers_init_registered = [] {
+  nn::register_module_type("IoTestRemembersInit", [](const json& config, const std::string& path) {
+    nn::ConfigReader(config, path).finish();
+    return nn::ModulePtr(RemembersInit());
+  });
+  return true;
+}();
+
+// A user's module that computes a value from a draw and keeps only that value (the draw itself
+// is gone once the constructor returns, so no check after the fact could tell it was skipped).
+class DerivesFromInit : public nn::Module {
+ public:
+  DerivesFromInit() : offset_(sum(random::uniform({4})).item()) {
+    register_parameter("w", zeros({2}));
+  }
+  Tensor forward(const Tensor& x) override { return x * param_at(0); }
+  std::string type_name() const override { return "IoTestDerivesFromInit"; }
+  json config() const override { return {{"type", "IoTestDerivesFromInit"}}; }
+  float offset() const { return offset_; }
+
+ private:
+  float offset_;
+};
+
+const bool derives_from_init_registered = [] {
+  nn::register_module_type("IoTestDerivesFromInit",
+                           [](const json& config, const std::string& path) {
+                             nn::ConfigReader(config, path).finish();
+                             return nn::ModulePtr(DerivesFromInit());
+                           });
+  return true;
+}();
+
+// The bits of a few draws from the default generator, to compare its state.
+std::vector<uint32_t> next_draws() {
+  std::vector<uint32_t> bits = bits_of(random::normal({5}));
+  for (const uint32_t b : bits_of(random::uniform({3}))) bits.push_back(b);
+  return bits;
+}
+
+}  // namespace
+
+TEST_CASE("large tensors and long strings round trip bit for bit") {
+  random::seed(9);
+  nn::Sequential model{nn::Linear(64, 48), nn::Tanh(), nn::Linear(48, 3)};
+  const Tensor x = random::normal({40, 64});
+  const io::Metadata metadata{{"long", std::string(300, 'm')},
+                              {std::string(200, 'k'), "a long key"},
+                              {"long, escaped", std::string(100, 'e') + "\n\"\\" + "\t"},
+                              {"long, not ASCII", std::string(100, 'u') + "\xC3\xA9\xE2\x82\xAC"}};
+  for (const io::Encoding encoding : {io::Encoding::base64, io::Encoding::automatic}) {
+    const std::string text =
+        io::save_to_string(model, {.encoding = encoding, .metadata = metadata, .check_input = x});
+    const io::LoadedModel loaded = io::load_from_string(text);
+    check_same_bits(loaded.model->parameters(), model.parameters());
+    CHECK(loaded.metadata == metadata);
+    CHECK(loaded.check_passed);  // the check's input and output are long base64 strings too
+    CHECK(io::save_to_string(
+              *loaded.model,
+              {.encoding = encoding, .metadata = loaded.metadata, .check_input = x}) == text);
+  }
+}
+
+TEST_CASE("loading draws no initial values, and leaves the generator as drawing them would") {
+  nn::Sequential model{nn::Linear(30, 20), nn::ReLU(), nn::Linear(20, 10)};
+  const std::string text = io::save_to_string(model, {.encoding = io::Encoding::base64});
+  // The reference: build the model (drawing its initial values), then draw on.
+  random::seed(21);
+  static_cast<void>(nn::from_config(model.config()));
+  const std::vector<uint32_t> expected = next_draws();
+
+  random::seed(21);
+  const io::LoadedModel loaded = io::load_from_string(text);
+  CHECK(next_draws() == expected);
+  check_same_bits(loaded.model->parameters(), model.parameters());
+  // And on the way out of a failed load.
+  random::seed(21);
+  std::string bad = text;
+  bad[bad.rfind("\"}") - 10] = '*';
+  CHECK_THROWS_AS(io::load_from_string(bad), FormatError);
+  CHECK(next_draws() == expected);
+}
+
+TEST_CASE("a module that keeps its initial values is built again, drawing them") {
+  random::seed(4);
+  RemembersInit original;
+  randomize(original, 5);
+  const std::string text = io::save_to_string(original);
+  random::seed(8);
+  const RemembersInit reference;
+  const std::vector<uint32_t> expected = next_draws();
+
+  random::seed(8);
+  const io::LoadedModel loaded = io::load_from_string(text);
+  CHECK(next_draws() == expected);
+  const auto& remembers = dynamic_cast<const RemembersInit&>(*loaded.model);
+  CHECK(bits_of(remembers.initial()) == bits_of(reference.initial()));
+  check_same_bits(loaded.model->parameters(), original.parameters());
+}
+
+TEST_CASE("a registered module type draws for real during a load, even if it keeps no draw") {
+  DerivesFromInit original;
+  const std::string text = io::save_to_string(original);
+  random::seed(13);
+  const DerivesFromInit reference;
+  const std::vector<uint32_t> expected = next_draws();
+
+  random::seed(13);
+  const io::LoadedModel loaded = io::load_from_string(text);
+  CHECK(next_draws() == expected);
+  const auto& derived = dynamic_cast<const DerivesFromInit&>(*loaded.model);
+  CHECK(std::bit_cast<uint32_t>(derived.offset()) == std::bit_cast<uint32_t>(reference.offset()));
+}
+
+TEST_CASE("long strings at text slots are left in the text, whatever comes before them") {
+  const io::detail::TensorSlotRule rule = [](std::span<const std::string> keys) {
+    return keys.size() == 1 && keys[0] == "t" ? io::detail::TensorSlot::text
+                                              : io::detail::TensorSlot::none;
+  };
+  const std::string long_text(100, 'A');
+  // Escaped quotes and backslashes, escapes of other kinds, non-ASCII, long strings with escapes.
+  for (const std::string& before : std::vector<std::string>{
+           "", R"("e": "a\"b\\", )", R"("\"": "\\\\\"", )", "\"u\": \"\\u00e9\xC3\xA9\\n\", ",
+           "\"n\": [1, \"x\\\"\"], ",
+           "\"l\": \"" + std::string(80, 'x') + "\\\"" + std::string(80, 'y') + "\", "}) {
+    CAPTURE(before);
+    const std::string text =
+        "{" + before + "\"t\": \"" + long_text + "\", \"s\": \"" + long_text + "\"}";
+    const json document = io::detail::parse_json(text, "s", rule);
+    CHECK(document["t"].is_binary());  // a reference to the text
+    CHECK(io::detail::string_contents(document["t"], text) == long_text);
+    json expected = json::parse(text);
+    expected["t"] = document["t"];
+    CHECK(document == expected);  // everything else as a plain parse gives it
+  }
+  // A short string there, or a long one elsewhere, is a string.
+  const json document = io::detail::parse_json(R"({"t": "AAAA"})", "s", rule);
+  CHECK(document["t"] == "AAAA");
+  CHECK(io::detail::string_contents(document["t"], "") == "AAAA");
+  CHECK_FALSE(io::detail::string_contents(json(3), "").has_value());
 }

@@ -8,17 +8,20 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/io_testing.hpp"
 #include "minnow/core/random.hpp"
 #include "minnow/io/io.hpp"
+#include "minnow/io/tensor_source.hpp"
 #include "minnow/nn/nn.hpp"
 
 using namespace minnow;
 using minnow::testing::bits_of;
 using minnow::testing::check_same_bits;
 using minnow::testing::ScratchFolder;
+using minnow::testing::through_pipe;
 using nn::json;
 
 namespace {
@@ -53,6 +56,42 @@ template <class Error = FormatError>
 void fails(const std::string& bytes, const std::string& message) {
   CHECK_THROWS_WITH_AS(io::load_tensors_from_string(bytes, "w.safetensors"),
                        doctest::Contains(("w.safetensors: " + message).c_str()), Error);
+}
+
+// Builds a safetensors file entry by entry: each entry's bytes follow the previous one's, after
+// `gap` unused bytes.
+class FileBuilder {
+ public:
+  FileBuilder& add(const std::string& name, const std::string& dtype,
+                   const std::vector<int64_t>& shape, const std::string& bytes, size_t gap = 0) {
+    data_.append(gap, '\x7F');
+    header_[name] = {{"dtype", dtype},
+                     {"shape", shape},
+                     {"data_offsets", {data_.size(), data_.size() + bytes.size()}}};
+    data_ += bytes;
+    return *this;
+  }
+  std::string bytes() const { return safetensors(header_.dump(), data_); }
+
+ private:
+  json header_ = json::object();
+  std::string data_;
+};
+
+std::string f32_bytes(const std::vector<float>& values) {
+  std::string out;
+  for (const float v : values) append_f32(out, v);
+  return out;
+}
+
+// What load_tensors_from_string throws for `bytes`, or "" when it loads them.
+std::string error_from_memory(const std::string& bytes, const std::string& source) {
+  try {
+    io::load_tensors_from_string(bytes, source);
+  } catch (const FormatError& error) {
+    return error.what();
+  }
+  return "";
 }
 
 // A valid one-tensor header with the given entry for "w" and 8 data bytes.
@@ -255,4 +294,150 @@ TEST_CASE("load_weights refuses non-finite safetensors values unless allowed") {
   check_same_bits(model.parameters(), before);
   CHECK(io::load_weights(model, folder / "nan.safetensors", {.allow_non_finite = true}).complete());
   CHECK(std::isnan(model.parameters().at("bias").item()));
+}
+
+TEST_CASE("a file loads tensor by tensor into the same values as its bytes in memory") {
+  // Every way a tensor is read from a file: large F32 tensors straight into their storage; runs
+  // of small tensors, spread over more than one window, and other dtypes decoded from a window;
+  // an F16 tensor larger than a window; empty tensors; gaps between tensors.
+  FileBuilder builder;
+  std::vector<float> big(128 * 100);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i) * 0.5f;
+  builder.add("big", "F32", {128, 100}, f32_bytes(big));
+  TensorMap expected;
+  expected.insert_or_assign("big", Tensor(big, {128, 100}));
+  for (int k = 0; k < 100; ++k) {  // 100 x 4000 bytes: two windows or more
+    std::vector<float> small(1000);
+    for (size_t i = 0; i < small.size(); ++i) {
+      small[i] = static_cast<float>(i) + static_cast<float>(k) / 1024.0f;
+    }
+    const std::string name = "small." + std::to_string(k);
+    builder.add(name, "F32", {1000}, f32_bytes(small), k % 3 == 0 ? 4 : 0);
+    expected.insert_or_assign(name, Tensor(small, {1000}));
+  }
+  builder.add("empty", "F32", {0, 3}, "");
+  expected.insert_or_assign("empty", zeros({0, 3}));
+  // 150,000 F16 values (300,000 bytes): 1, -2, 0.333251953125 over and over.
+  const uint16_t half_bits[] = {0x3C00, 0xC000, 0x3555};
+  const float half_values[] = {1.0f, -2.0f, 0.333251953125f};
+  std::string half;
+  std::vector<float> half_expected;
+  for (size_t i = 0; i < 150'000; ++i) {
+    append_u16(half, half_bits[i % 3]);
+    half_expected.push_back(half_values[i % 3]);
+  }
+  builder.add("half", "F16", {150'000}, half, 2);
+  expected.insert_or_assign("half", Tensor(half_expected, {150'000}));
+  std::string brain;
+  for (const uint16_t b : {0x3F80, 0xC040}) append_u16(brain, static_cast<uint16_t>(b));
+  builder.add("brain", "BF16", {2}, brain);
+  expected.insert_or_assign("brain", Tensor({1.0f, -3.0f}));
+  std::string wide;
+  for (const double d : {0.5, -1e300}) append_f64(wide, d);
+  builder.add("double", "F64", {1, 2}, wide);
+  expected.insert_or_assign("double", Tensor({{0.5f, -std::numeric_limits<float>::infinity()}}));
+  builder.add("tail", "F32", {9000}, f32_bytes(std::vector<float>(9000, -0.25f)));
+  expected.insert_or_assign("tail", Tensor(std::vector<float>(9000, -0.25f), {9000}));
+
+  const ScratchFolder folder;
+  const std::string bytes = builder.bytes();
+  minnow::testing::write_bytes(folder / "mixed.safetensors", bytes);
+  const TensorMap from_file = io::load_tensors(folder / "mixed.safetensors");
+  const TensorMap from_memory = io::load_tensors_from_string(bytes).tensors;
+  check_same_bits(from_file, expected);
+  check_same_bits(from_memory, expected);
+  CHECK(from_file.keys() == from_memory.keys());  // both in order of the data offsets
+  CHECK(from_file.keys().front() == "big");
+  CHECK(from_file.keys().back() == "tail");
+}
+
+TEST_CASE("a file breaks the rules with the same message as its bytes in memory") {
+  const ScratchFolder folder;
+  const std::string one = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  std::string absurd_length;
+  append_u64(absurd_length, 100);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "not a safetensors file: 0 bytes, fewer than the 8"},
+      {std::string("\x02\x00\x00", 3), "not a safetensors file: 3 bytes, fewer than the 8"},
+      {absurd_length + "{}", "header length 100 is not between 2 and 2"},
+      {safetensors("{\"w\": ", ""), "header: not valid JSON"},
+      // A data section cut short: the offsets reach past the end of the file.
+      {safetensors(one, std::string(6, '\0')),
+       "header[\"w\"].data_offsets: [0, 8] does not lie inside the data section of 6 bytes"},
+      {safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                   R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                   std::string(12, '\0')),
+       "header[\"b\"].data_offsets: [4, 12] overlaps the bytes of \"a\" [0, 8]"},
+      {with_entry(R"({"dtype":"I32","shape":[2],"data_offsets":[0,8]})"),
+       "header[\"w\"].dtype: expected one of"},
+  };
+  for (const auto& [bytes, message] : cases) {
+    CAPTURE(message);
+    const auto path = folder / "bad.safetensors";
+    minnow::testing::write_bytes(path, bytes);
+    const std::string expected = path.string() + ": " + message;
+    CHECK_THROWS_WITH_AS(io::load_tensors(path), doctest::Contains(expected.c_str()), FormatError);
+    std::string from_file;
+    try {
+      io::load_tensors(path);
+    } catch (const FormatError& error) {
+      from_file = error.what();
+    }
+    CHECK(from_file == error_from_memory(bytes, path.string()));
+  }
+}
+
+TEST_CASE("a file cut short while it is read is a FormatError naming where it ends") {
+  // "big" is read straight into its storage; "a" and "b" together through one window.
+  const std::string bytes = FileBuilder()
+                                .add("big", "F32", {10000}, f32_bytes(std::vector<float>(10000)))
+                                .add("a", "F32", {2}, f32_bytes({1.0f, 2.0f}))
+                                .add("b", "F16", {2}, std::string(4, '\0'))
+                                .bytes();
+  const uint64_t header_end = bytes.size() - 40000 - 8 - 4;  // where the data section starts
+  const uint64_t size = bytes.size();
+  const std::vector<std::pair<uint64_t, std::string>> cuts = {
+      {4, "header length: the file was cut short while being read: it ends at byte 4 of the "},
+      {20, "header: the file was cut short while being read: it ends at byte 20 of the "},
+      {header_end + 100,
+       "header[\"big\"]: the file was cut short while being read: it ends at "
+       "byte " +
+           std::to_string(header_end + 100)},
+      {header_end + 40004, "header[\"a\"]: the file was cut short"},
+      {size - 1, "header[\"b\"]: the file was cut short while being read: it ends at byte " +
+                     std::to_string(size - 1) + " of the " + std::to_string(size) +
+                     " it had when opened"},
+  };
+  const ScratchFolder folder;
+  const auto path = folder / "shrinks.safetensors";
+  for (const auto& [cut, message] : cuts) {
+    CAPTURE(cut);
+    minnow::testing::write_bytes(path, bytes);
+    io::InputFile file(path);
+    std::filesystem::resize_file(path, cut);  // after the size was taken
+    const std::string expected = path.string() + ": " + message;
+    CHECK_THROWS_WITH_AS(io::detail::read_safetensors_file(file, path.string()),
+                         doctest::Contains(expected.c_str()), FormatError);
+  }
+}
+
+TEST_CASE("a safetensors file without a size, such as a pipe, loads from its bytes") {
+  random::Generator generator(5);
+  TensorMap tensors;
+  tensors.insert_or_assign("weight", random::normal({200, 300}, 0, 1, &generator));  // 240 KB
+  tensors.insert_or_assign("bias", random::normal({300}, 0, 1, &generator));
+  const ScratchFolder folder;
+  const io::TensorFile file =
+      through_pipe(folder / "pipe.safetensors", io::save_tensors_to_string(tensors, {{"k", "v"}}),
+                   [](const auto& path) { return io::load_tensors_with_metadata(path); });
+  check_same_bits(file.tensors, tensors);
+  CHECK(file.metadata == io::Metadata{{"k", "v"}});
+}
+
+TEST_CASE("loading a missing file or a folder is an IOError naming it") {
+  const ScratchFolder folder;
+  CHECK_THROWS_WITH_AS(io::load_tensors(folder / "absent.safetensors"),
+                       doctest::Contains("absent.safetensors: cannot open: No such file"), IOError);
+  CHECK_THROWS_WITH_AS(io::load_tensors(folder.path()), doctest::Contains("Is a directory"),
+                       IOError);
 }

@@ -2,11 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cfloat>
 #include <clocale>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -156,4 +158,151 @@ TEST_CASE("base64 decoding is strict") {
   std::vector<std::byte> wrong_size(2);
   CHECK_THROWS_WITH_AS(io::base64_decode("Zm9v", wrong_size, "x"),
                        doctest::Contains("decodes to 3 bytes, expected 2"), FormatError);
+}
+
+// ---- the fast decoder -------------------------------------------------------------------------
+
+namespace {
+
+using io::detail::Base64Path;
+
+// The decoders this machine can run: scalar always, AVX2 when the CPU has it.
+std::vector<Base64Path> available_paths() {
+  std::vector<Base64Path> paths = {Base64Path::scalar};
+  if (io::detail::base64_path_available(Base64Path::avx2)) paths.push_back(Base64Path::avx2);
+  return paths;
+}
+
+// Bytes from a small linear congruential generator: reproducible, every value reachable.
+std::vector<std::byte> pseudo_random_bytes(size_t count, uint32_t seed) {
+  std::vector<std::byte> out(count);
+  uint32_t state = seed;
+  for (std::byte& b : out) {
+    state = state * 1664525u + 1013904223u;
+    b = static_cast<std::byte>(state >> 24);
+  }
+  return out;
+}
+
+// The message of the FormatError that decoding `text` with `path` throws, or "" when it decodes.
+std::string decode_error(Base64Path path, const std::string& text) {
+  std::vector<std::byte> out(io::base64_decoded_size(text).value_or(0));
+  try {
+    io::detail::base64_decode_with(path, text, out, "w");
+  } catch (const FormatError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+bool in_alphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+}  // namespace
+
+TEST_CASE("the AVX2 decoder is used when the CPU has it, and says so otherwise") {
+  CHECK(io::detail::base64_path_available(Base64Path::scalar));
+  CHECK(io::detail::base64_path_available(Base64Path::avx2) == io::detail::cpu_has_avx2());
+  if (!io::detail::cpu_has_avx2()) {
+    std::vector<std::byte> out(3);
+    CHECK_THROWS_AS(io::detail::base64_decode_with(Base64Path::avx2, "Zm9v", out, "w"), ValueError);
+    MESSAGE("this CPU has no AVX2: only the scalar decoder is tested");
+  }
+}
+
+TEST_CASE("every decoder reads back what was encoded, for every length from 0 to 200 bytes") {
+  for (const Base64Path path : available_paths()) {
+    for (size_t length = 0; length <= 200; ++length) {
+      CAPTURE(length);
+      const std::vector<std::byte> bytes =
+          pseudo_random_bytes(length, static_cast<uint32_t>(length));
+      const std::string text = io::base64_encode(bytes);
+      std::vector<std::byte> decoded(length, std::byte{0xAA});
+      io::detail::base64_decode_with(path, text, decoded, "w");
+      CHECK(decoded == bytes);
+    }
+  }
+  // Long enough for many AVX2 chunks, with every byte value in every position of a block.
+  const std::vector<std::byte> bytes = pseudo_random_bytes(100000, 7);
+  const std::string text = io::base64_encode(bytes);
+  for (const Base64Path path : available_paths()) {
+    std::vector<std::byte> decoded(bytes.size());
+    io::detail::base64_decode_with(path, text, decoded, "w");
+    CHECK(decoded == bytes);
+  }
+}
+
+TEST_CASE("every decoder names the first invalid character, at every position") {
+  const std::string valid = io::base64_encode(pseudo_random_bytes(150, 3));  // 200 characters
+  REQUIRE(valid.size() == 200);
+  const std::vector<Base64Path> paths = available_paths();
+  // Characters outside the alphabet, printable or not; '=' is one too, before the padding.
+  const char bad_characters[] = {'*',    '-',    '_',    '.', ' ', '"', '\\', '\n', '\0',
+                                 '\x7f', '\x80', '\xff', '@', '[', '`', '{',  ':',  '='};
+  for (size_t position = 0; position < valid.size(); ++position) {
+    for (const char bad : bad_characters) {
+      if (bad == '=' && position >= valid.size() - 2) continue;  // that is padding
+      std::string text = valid;
+      text[position] = bad;
+      CAPTURE(position);
+      CAPTURE(static_cast<int>(static_cast<unsigned char>(bad)));
+      const std::string expected = "w: not valid base64: " +
+                                   std::string(bad == '\n'     ? "byte 0x0a"
+                                               : bad == '\0'   ? "byte 0x00"
+                                               : bad == '\x7f' ? "byte 0x7f"
+                                               : bad == '\x80' ? "byte 0x80"
+                                               : bad == '\xff' ? "byte 0xff"
+                                                               : std::string("'") + bad + "'") +
+                                   " at offset " + std::to_string(position);
+      for (const Base64Path path : paths) CHECK(decode_error(path, text) == expected);
+    }
+  }
+  // Two bad characters: the first is named, wherever the chunks of the fast decoder begin.
+  for (size_t first = 0; first < valid.size(); first += 7) {
+    std::string text = valid;
+    text[first] = '*';
+    text[std::min(first + 33, valid.size() - 3)] = '#';
+    for (const Base64Path path : paths) {
+      CHECK(decode_error(path, text) ==
+            "w: not valid base64: '*' at offset " + std::to_string(first));
+    }
+  }
+}
+
+TEST_CASE("every decoder classifies all 256 byte values as the alphabet does") {
+  const std::string valid = io::base64_encode(pseudo_random_bytes(96, 11));  // 128, no padding
+  for (int value = 0; value < 256; ++value) {
+    const char c = static_cast<char>(value);
+    for (const size_t position : {size_t{0}, size_t{31}, size_t{45}, size_t{100}, size_t{126}}) {
+      std::string text = valid;
+      text[position] = c;
+      CAPTURE(value);
+      CAPTURE(position);
+      const std::string scalar = decode_error(Base64Path::scalar, text);
+      if (in_alphabet(c)) {
+        CHECK(scalar.empty());
+      } else {
+        CHECK(scalar.find("at offset " + std::to_string(position)) != std::string::npos);
+      }
+      for (const Base64Path path : available_paths()) CHECK(decode_error(path, text) == scalar);
+    }
+  }
+}
+
+TEST_CASE("every decoder refuses non-zero padding bits and misplaced padding alike") {
+  const std::string cases[] = {"Zh==", "Zm9=", "Zm9vYh==", "Zm9vYmF=", "Z===", "Zm=v", "=m9v"};
+  const std::string long_prefix = io::base64_encode(pseudo_random_bytes(96, 5));
+  for (const std::string& ending : cases) {
+    for (const std::string& text : {ending, long_prefix + ending}) {
+      CAPTURE(text);
+      const std::string scalar = decode_error(Base64Path::scalar, text);
+      CHECK_FALSE(scalar.empty());
+      for (const Base64Path path : available_paths()) CHECK(decode_error(path, text) == scalar);
+    }
+  }
+  CHECK(decode_error(Base64Path::scalar, long_prefix + "Zh==") ==
+        "w: not valid base64: non-zero padding bits at offset " +
+            std::to_string(long_prefix.size() + 1));
 }
