@@ -13,6 +13,7 @@
 #include "minnow/io/atomic_file.hpp"
 #include "minnow/io/json_document.hpp"
 #include "minnow/io/little_endian.hpp"
+#include "minnow/io/safetensors.hpp"
 #include "minnow/io/tensor_source.hpp"
 #include "minnow/io/text.hpp"
 #include "minnow/nn/registry.hpp"
@@ -563,35 +564,43 @@ nn::ModulePtr load_config(const std::filesystem::path& path, uint64_t seed) {
 WeightsReport load_weights(nn::Module& model, const std::filesystem::path& path,
                            const WeightsOptions& options) {
   const std::string source = path.string();
-  const std::string bytes = read_file(path);
-  std::vector<PendingTensor> pending;
-  std::optional<ModelDocument> document;  // owns what `pending` points into, for model files
   const std::string extension = path.extension().string();
-  std::string root = "parameters";
-  if (extension == ".safetensors") {
-    root = "header";
-    pending = detail::read_safetensors(bytes, source).tensors;
-  } else if (extension == ".json") {
-    document = read_document(bytes, source);
-    if (!document->parameters) {
-      throw FormatError(source +
-                        ": has no \"parameters\" (a config-only file): no weights to load");
-    }
-    pending = std::move(*document->parameters);
-  } else {
+  const bool safetensors = extension == ".safetensors";
+  if (!safetensors && extension != ".json") {
     throw ValueError("[io::load_weights] " + source +
                      ": cannot tell the file's format by its extension (expected .json or "
                      ".safetensors)");
   }
   const TensorMap parameters = model.parameters();
-  WeightsReport report = detail::match_parameters(pending, parameters);
-  if (options.strict && !report.complete()) {
-    const std::string message = source + ": the weights do not fit the model " +
-                                mismatch_message(report, pending, parameters, root);
-    if (report.missing.empty() && report.unexpected.empty()) throw ShapeError(message);
-    throw KeyError(message);
+  WeightsReport report;
+  // Matches the file's validated tensors against the model before any value is read: in strict
+  // mode one error lists every problem; the names returned are the tensors to read.
+  const auto fit = [&](const std::vector<PendingTensor>& file) {
+    report = detail::match_parameters(file, parameters);
+    if (options.strict && !report.complete()) {
+      const std::string message =
+          source + ": the weights do not fit the model " +
+          mismatch_message(report, file, parameters, safetensors ? "header" : "parameters");
+      if (report.missing.empty() && report.unexpected.empty()) throw ShapeError(message);
+      throw KeyError(message);
+    }
+    return report.loaded;
+  };
+
+  if (safetensors) {
+    // Straight from the file: only the tensors that fit the model are read.
+    InputFile file(path);
+    model.update(
+        detail::read_safetensors_file(file, source, fit, options.allow_non_finite).tensors);
+    return report;
   }
-  model.update(materialize_all(pending, report.loaded, options.allow_non_finite, source));
+  const std::string text = read_file(path);
+  const ModelDocument document = read_document(text, source);
+  if (!document.parameters) {
+    throw FormatError(source + ": has no \"parameters\" (a config-only file): no weights to load");
+  }
+  model.update(materialize_all(*document.parameters, fit(*document.parameters),
+                               options.allow_non_finite, source));
   return report;
 }
 

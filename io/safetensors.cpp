@@ -5,6 +5,8 @@
 #include <bit>
 #include <optional>
 #include <span>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -226,20 +228,22 @@ void read_exactly(const InputFile& file, uint64_t offset, std::span<std::byte> o
 }
 
 Tensor read_directly(const InputFile& file, uint64_t data_start, const LocatedTensor& tensor,
-                     const std::string& source) {
+                     bool allow_non_finite, const std::string& source) {
   Tensor out = Tensor::empty(tensor.pending.shape);
   const std::span<float> values(out.data(), static_cast<size_t>(out.size()));
   read_exactly(file, data_start + tensor.begin, std::as_writable_bytes(values), source,
                tensor.pending.values_path);
+  if (!allow_non_finite) require_finite(out, tensor.pending.values_path, source);
   return out;
 }
 
 // Reads the run of tensors that starts at `first` through `window` into `out`: the tensors that
 // are not read directly and end within kWindowBytes of the first one's start (the first alone
-// when it is larger). Returns the index of the tensor after the run.
+// when it is larger). The bytes between them, unused or those of tensors that were not selected,
+// are read along (at most a window's worth). Returns the index of the tensor after the run.
 size_t read_through_window(const InputFile& file, uint64_t data_start,
                            std::vector<LocatedTensor>& tensors, size_t first,
-                           std::vector<std::byte>& window, TensorMap& out,
+                           std::vector<std::byte>& window, TensorMap& out, bool allow_non_finite,
                            const std::string& source) {
   const uint64_t base = tensors[first].begin;
   size_t last = first + 1;
@@ -259,9 +263,33 @@ size_t read_through_window(const InputFile& file, uint64_t data_start,
     PendingTensor& pending = tensors[i].pending;
     pending.bytes = {reinterpret_cast<const char*>(window.data()) + (tensors[i].begin - base),
                      tensors[i].end - tensors[i].begin};
-    out.insert_or_assign(pending.name, materialize(pending, true, source));
+    out.insert_or_assign(pending.name, materialize(pending, allow_non_finite, source));
   }
   return last;
+}
+
+// Keeps the tensors that `select` names (all of them when there is no selector), in their order;
+// `pending_of(tensor)` is the PendingTensor of an element of `tensors`.
+template <class Tensors, class PendingOf>
+void keep_selected(Tensors& tensors, const TensorSelector& select, PendingOf pending_of) {
+  if (!select) return;
+  std::vector<PendingTensor> shown;
+  shown.reserve(tensors.size());
+  for (const auto& tensor : tensors) shown.push_back(pending_of(tensor));
+  const std::vector<std::string> names = select(shown);
+  const std::unordered_set<std::string_view> wanted(names.begin(), names.end());
+  std::erase_if(tensors,
+                [&](const auto& tensor) { return !wanted.contains(pending_of(tensor).name); });
+}
+
+// The tensors of validated contents, allocated and filled, in order of their offsets.
+TensorFile materialize_contents(const SafetensorsContents& contents, bool allow_non_finite,
+                                const std::string& source) {
+  TensorFile file{{}, contents.metadata};
+  for (const PendingTensor& pending : contents.tensors) {
+    file.tensors.insert_or_assign(pending.name, materialize(pending, allow_non_finite, source));
+  }
+  return file;
 }
 
 }  // namespace
@@ -280,10 +308,17 @@ SafetensorsContents read_safetensors(std::string_view bytes, const std::string& 
   return contents;
 }
 
-TensorFile read_safetensors_file(InputFile& file, const std::string& source) {
+TensorFile read_safetensors_file(InputFile& file, const std::string& source,
+                                 const TensorSelector& select, bool allow_non_finite) {
   const std::optional<uint64_t> file_size = file.size();
   // A pipe has no offsets to read at: its bytes, read to the end, are parsed from memory.
-  if (!file_size) return load_tensors_from_string(file.read_all(), source);
+  if (!file_size) {
+    const std::string bytes = file.read_all();
+    SafetensorsContents contents = read_safetensors(bytes, source);
+    keep_selected(contents.tensors, select,
+                  [](const PendingTensor& tensor) -> const PendingTensor& { return tensor; });
+    return materialize_contents(contents, allow_non_finite, source);
+  }
 
   std::array<std::byte, kLengthBytes> length_bytes{};
   const std::span<std::byte> prefix =
@@ -294,17 +329,19 @@ TensorFile read_safetensors_file(InputFile& file, const std::string& source) {
   read_exactly(file, kLengthBytes, std::as_writable_bytes(std::span(text)), source, "header");
   const uint64_t data_start = kLengthBytes + header_size;
   Header header = parse_header(text, *file_size - data_start, source);
+  keep_selected(header.tensors, select,
+                [](const LocatedTensor& tensor) -> const PendingTensor& { return tensor.pending; });
 
   TensorFile out{{}, std::move(header.metadata)};
   std::vector<std::byte> window;
   for (size_t next = 0; next < header.tensors.size();) {
     if (reads_directly(header.tensors[next])) {
       const LocatedTensor& tensor = header.tensors[next++];
-      out.tensors.insert_or_assign(tensor.pending.name,
-                                   read_directly(file, data_start, tensor, source));
+      out.tensors.insert_or_assign(
+          tensor.pending.name, read_directly(file, data_start, tensor, allow_non_finite, source));
     } else {
-      next =
-          read_through_window(file, data_start, header.tensors, next, window, out.tensors, source);
+      next = read_through_window(file, data_start, header.tensors, next, window, out.tensors,
+                                 allow_non_finite, source);
     }
   }
   return out;
@@ -357,12 +394,7 @@ void save_tensors(const TensorMap& tensors, const std::filesystem::path& path,
 }
 
 TensorFile load_tensors_from_string(std::string_view bytes, const std::string& source) {
-  const detail::SafetensorsContents contents = detail::read_safetensors(bytes, source);
-  TensorFile file{{}, contents.metadata};
-  for (const PendingTensor& pending : contents.tensors) {
-    file.tensors.insert_or_assign(pending.name, detail::materialize(pending, true, source));
-  }
-  return file;
+  return detail::materialize_contents(detail::read_safetensors(bytes, source), true, source);
 }
 
 TensorFile load_tensors_with_metadata(const std::filesystem::path& path) {

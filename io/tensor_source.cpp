@@ -142,15 +142,19 @@ int64_t first_non_finite(const Tensor& tensor) {
          all.begin();
 }
 
+void require_finite(const Tensor& tensor, const std::string& values_path,
+                    const std::string& source) {
+  if (const int64_t bad = first_non_finite(tensor); bad >= 0) {
+    throw FormatError(source + ": " + values_path + ": element " + std::to_string(bad) + " is " +
+                      format_float(tensor.values()[static_cast<size_t>(bad)]) +
+                      " (NaN and infinity are refused unless explicitly allowed)");
+  }
+}
+
 Tensor materialize(const PendingTensor& pending, bool allow_non_finite, const std::string& source) {
   Tensor tensor = Tensor::empty(pending.shape);
   decode(pending, {tensor.data(), static_cast<size_t>(tensor.size())}, source);
-  if (allow_non_finite) return tensor;
-  if (const int64_t bad = first_non_finite(tensor); bad >= 0) {
-    throw FormatError(source + ": " + pending.values_path + ": element " + std::to_string(bad) +
-                      " is " + format_float(tensor.values()[static_cast<size_t>(bad)]) +
-                      " (NaN and infinity are refused unless explicitly allowed)");
-  }
+  if (!allow_non_finite) require_finite(tensor, pending.values_path, source);
   return tensor;
 }
 

@@ -5,6 +5,7 @@
 // good and to fit the model, are tensors allocated and filled.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +57,10 @@ Shape read_shape(const json& value, const std::string& path, const std::string& 
 /// vectorized pass in that, the common, case).
 int64_t first_non_finite(const Tensor& tensor);
 
+/// FormatError naming `values_path` and the first NaN or infinity of `tensor`, when it has one.
+void require_finite(const Tensor& tensor, const std::string& values_path,
+                    const std::string& source);
+
 /// Allocates the tensor and fills it from its bytes (decoding base64, converting dtypes).
 /// FormatError naming values_path for bad base64, and for NaN or infinity unless allowed.
 Tensor materialize(const PendingTensor& pending, bool allow_non_finite, const std::string& source);
@@ -71,11 +76,18 @@ struct SafetensorsContents {
 };
 SafetensorsContents read_safetensors(std::string_view bytes, const std::string& source);
 
-/// Reads a safetensors file: the header first, validated as read_safetensors() does, then each
-/// tensor's bytes straight from the file into its storage (F32 on little-endian hosts; other
-/// dtypes and small tensors are decoded from a small window). FormatError naming the tensor when
-/// the file turns out shorter than its size said (cut short while being read); files without a
-/// size (pipes) are read whole and parsed from memory.
-TensorFile read_safetensors_file(InputFile& file, const std::string& source);
+/// Chooses, from a file's validated tensors (their names and shapes known, their values not yet
+/// read), the names of the ones to read. It may throw to refuse the file before any value is read.
+using TensorSelector = std::function<std::vector<std::string>(const std::vector<PendingTensor>&)>;
+
+/// Reads a safetensors file: the header first, validated as read_safetensors() does; then, when
+/// `select` is given, it is shown the header's tensors and only those it names are read (the
+/// others' bytes are not touched); then each tensor's bytes go straight from the file into its
+/// storage (F32 on little-endian hosts; other dtypes and small tensors are decoded from a small
+/// window). FormatError naming the tensor when the file turns out shorter than its size said (cut
+/// short while being read), and for NaN or infinity unless `allow_non_finite`. Files without a
+/// size (pipes) are read whole and parsed from memory, with the same selection and checks.
+TensorFile read_safetensors_file(InputFile& file, const std::string& source,
+                                 const TensorSelector& select = {}, bool allow_non_finite = true);
 
 }  // namespace minnow::io::detail

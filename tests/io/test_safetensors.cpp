@@ -441,3 +441,147 @@ TEST_CASE("loading a missing file or a folder is an IOError naming it") {
   CHECK_THROWS_WITH_AS(io::load_tensors(folder.path()), doctest::Contains("Is a directory"),
                        IOError);
 }
+
+// ---- load_weights straight from a file --------------------------------------------------------
+
+namespace {
+
+// Linear(128, 100) has a 51,200-byte weight, above the size read straight into storage.
+nn::Sequential wide_model() {
+  return nn::Sequential{nn::Linear(128, 100), nn::ReLU(), nn::Linear(100, 10)};
+}
+
+TensorMap random_parameters(const nn::Module& model, uint64_t seed) {
+  random::Generator generator(seed);
+  TensorMap out;
+  for (const auto& [name, tensor] : model.parameters()) {
+    out.insert_or_assign(name, random::normal(tensor.shape(), 0, 1, &generator));
+  }
+  return out;
+}
+
+// `count` F32 values whose bytes are all 0xFF: a NaN each.
+std::string nan_bytes(size_t count) {
+  return std::string(count * 4, '\xFF');
+}
+
+}  // namespace
+
+TEST_CASE("load_weights reads a safetensors file's large F32 tensors straight into the model") {
+  const ScratchFolder folder;
+  const TensorMap weights = random_parameters(wide_model(), 21);
+  REQUIRE(weights.at("layers.0.weight").size() * 4 >= 32 * 1024);
+  io::save_tensors(weights, folder / "wide.safetensors");
+
+  nn::Sequential model = wide_model();
+  const io::WeightsReport report = io::load_weights(model, folder / "wide.safetensors");
+  CHECK(report.complete());
+  CHECK(report.loaded == std::vector<std::string>{"layers.0.weight", "layers.0.bias",
+                                                  "layers.2.weight", "layers.2.bias"});
+  check_same_bits(model.parameters(), weights);
+
+  // A pipe has no offsets: it is read whole, with the same result.
+  nn::Sequential piped = wide_model();
+  const io::WeightsReport piped_report =
+      through_pipe(folder / "pipe.safetensors", io::save_tensors_to_string(weights),
+                   [&](const auto& path) { return io::load_weights(piped, path); });
+  CHECK(piped_report.complete());
+  check_same_bits(piped.parameters(), weights);
+}
+
+TEST_CASE("non-strict load_weights does not read the tensors it does not load") {
+  // The tensors that do not fit are NaN: reading any of them would refuse the file.
+  const TensorMap weights = random_parameters(wide_model(), 22);
+  const std::string bytes =
+      FileBuilder()
+          .add("layers.0.weight", "F32", {100, 128},
+               f32_bytes(weights.at("layers.0.weight").to_vector()))
+          .add("huge", "F32", {512, 1024}, nan_bytes(512 * 1024))  // 2 MB, unexpected
+          .add("layers.0.bias", "F32", {100}, f32_bytes(weights.at("layers.0.bias").to_vector()))
+          .add("small", "F32", {3}, nan_bytes(3))                       // unexpected
+          .add("layers.2.weight", "F32", {10, 99}, nan_bytes(10 * 99))  // the wrong shape
+          .bytes();
+  const ScratchFolder folder;
+  const auto path = folder / "partial.safetensors";
+  minnow::testing::write_bytes(path, bytes);
+
+  nn::Sequential model = wide_model();
+  const TensorMap before = model.parameters();
+  const io::WeightsReport report = io::load_weights(model, path, false);
+  CHECK(report.loaded == std::vector<std::string>{"layers.0.weight", "layers.0.bias"});
+  CHECK(report.unexpected == std::vector<std::string>{"huge", "small"});
+  CHECK(report.missing == std::vector<std::string>{"layers.2.bias"});
+  REQUIRE(report.mismatched.size() == 1);
+  CHECK(report.mismatched[0].name == "layers.2.weight");
+  CHECK(report.mismatched[0].found == Shape{10, 99});
+  const TensorMap after = model.parameters();
+  CHECK(bits_of(after.at("layers.0.weight")) == bits_of(weights.at("layers.0.weight")));
+  CHECK(bits_of(after.at("layers.0.bias")) == bits_of(weights.at("layers.0.bias")));
+  CHECK(bits_of(after.at("layers.2.weight")) == bits_of(before.at("layers.2.weight")));
+  CHECK(bits_of(after.at("layers.2.bias")) == bits_of(before.at("layers.2.bias")));
+
+  // Strict: every problem in one KeyError, before any value is read; the model is untouched.
+  nn::Sequential strict = wide_model();
+  const TensorMap strict_before = strict.parameters();
+  CHECK_THROWS_WITH_AS(
+      io::load_weights(strict, path),
+      doctest::Contains(
+          (path.string() +
+           ": the weights do not fit the model (4 problems) header[\"layers.2.bias\"]: "
+           "missing (the model has it, shape [10]); header[\"huge\"]: unexpected "
+           "(the model has no such parameter; shape [512, 1024] in the file); "
+           "header[\"small\"]: unexpected")
+              .c_str()),
+      KeyError);
+  check_same_bits(strict.parameters(), strict_before);
+}
+
+TEST_CASE(
+    "load_weights from a safetensors file cut short names the tensor; the model is untouched") {
+  const ScratchFolder folder;
+  const TensorMap weights = random_parameters(wide_model(), 23);
+  const std::string bytes = io::save_tensors_to_string(weights);
+  const auto path = folder / "cut.safetensors";
+  // The last 100 bytes hold layers.2.bias (40) and the end of layers.2.weight.
+  minnow::testing::write_bytes(path, bytes.substr(0, bytes.size() - 100));
+
+  nn::Sequential model = wide_model();
+  const TensorMap before = model.parameters();
+  const std::string data_size = std::to_string(55'640 - 100);  // 4 x (12,800 + 100 + 1,000 + 10)
+  CHECK_THROWS_WITH_AS(
+      io::load_weights(model, path),
+      doctest::Contains((path.string() +
+                         ": header[\"layers.2.bias\"].data_offsets: "
+                         "[55600, 55640] does not lie inside the data section of " +
+                         data_size + " bytes")
+                            .c_str()),
+      FormatError);
+  CHECK_THROWS_AS(io::load_weights(model, path, false), FormatError);  // non-strict too
+  check_same_bits(model.parameters(), before);
+}
+
+TEST_CASE("load_weights refuses NaN wherever it is read from, leaving the model untouched") {
+  // layers.0.weight is read straight into storage, layers.2.bias (the last) through a window.
+  for (const std::string name : {"layers.0.weight", "layers.2.bias"}) {
+    CAPTURE(name);
+    TensorMap weights = random_parameters(wide_model(), 24);
+    Tensor bad = weights.at(name).copy();
+    const int64_t last = bad.size() - 1;
+    bad.data()[last] = -std::numeric_limits<float>::infinity();
+    weights.insert_or_assign(name, bad);
+    const ScratchFolder folder;
+    io::save_tensors(weights, folder / "inf.safetensors");
+
+    nn::Sequential model = wide_model();
+    const TensorMap before = model.parameters();
+    CHECK_THROWS_WITH_AS(io::load_weights(model, folder / "inf.safetensors"),
+                         doctest::Contains(("inf.safetensors: header[\"" + name + "\"]: element " +
+                                            std::to_string(last) + " is -inf")
+                                               .c_str()),
+                         FormatError);
+    check_same_bits(model.parameters(), before);
+    CHECK(
+        io::load_weights(model, folder / "inf.safetensors", {.allow_non_finite = true}).complete());
+    check_same_bits(model.parameters(), weights);
+  }
+}
