@@ -1,8 +1,70 @@
 #include "minnow/core/kernels.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <span>
 #include <string>
 
 namespace minnow::detail {
+
+namespace {
+
+// A float whose exponent bits are all ones is an infinity or a NaN.
+constexpr uint32_t kExponentBits = 0x7F800000u;
+// Values tested together before looking at the result: long enough to vectorize at any width,
+// short enough that a bad value is found without scanning much past it.
+constexpr size_t kFiniteBlock = 64;
+
+// Whether any of `values[0, count)` is non-finite. No early exit inside, so that the loop
+// vectorizes at the width of the function it is inlined into.
+[[gnu::always_inline]] inline bool has_non_finite(const float* values, size_t count) {
+  uint32_t any = 0;
+  for (size_t i = 0; i < count; ++i) {
+    any |= static_cast<uint32_t>((std::bit_cast<uint32_t>(values[i]) & kExponentBits) ==
+                                 kExponentBits);
+  }
+  return any != 0;
+}
+
+[[gnu::always_inline]] inline int64_t scan_for_non_finite(std::span<const float> values) {
+  size_t start = 0;
+  while (start + kFiniteBlock <= values.size() &&
+         !has_non_finite(values.data() + start, kFiniteBlock)) {
+    start += kFiniteBlock;
+  }
+  const auto rest = values.subspan(start);
+  const auto bad =
+      std::find_if(rest.begin(), rest.end(), [](float v) { return !std::isfinite(v); });
+  return bad == rest.end() ? -1 : static_cast<int64_t>(start) + (bad - rest.begin());
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) int64_t scan_for_non_finite_avx2(std::span<const float> values) {
+  return scan_for_non_finite(values);
+}
+#endif
+
+}  // namespace
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+int64_t first_non_finite(std::span<const float> values) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return scan_for_non_finite_avx2(values);
+#endif
+  return scan_for_non_finite(values);
+}
 
 Strides broadcast_strides(const Shape& operand, const Shape& out) {
   const Strides own = row_major_strides(operand);

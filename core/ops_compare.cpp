@@ -106,7 +106,7 @@ bool allclose(const Tensor& a, const Tensor& b, float rtol, float atol) {
 
 bool all_finite(const Tensor& x) {
   detail::checked_impl(x, "all_finite");
-  return as_array(x).isFinite().all();
+  return detail::first_non_finite(x.values()) < 0;
 }
 
 }  // namespace minnow

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "minnow/core/error.hpp"
+#include "minnow/core/kernels.hpp"
 #include "minnow/io/text.hpp"
 
 #if defined(__x86_64__)
@@ -104,7 +105,7 @@ size_t find_string_stop(std::string_view text, size_t from) {
         _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
         _mm_cmplt_epi8(bytes, space));
   };
-  if (cpu_has_avx2()) i = skip_plain_blocks_avx2(data, i, text.size());
+  if (minnow::detail::cpu_has_avx2()) i = skip_plain_blocks_avx2(data, i, text.size());
   for (; i + 64 <= text.size(); i += 64) {
     const __m128i any = _mm_or_si128(_mm_or_si128(stops(i), stops(i + 16)),
                                      _mm_or_si128(stops(i + 32), stops(i + 48)));

@@ -9,6 +9,7 @@
 
 #include "minnow/core/eigen.hpp"
 #include "minnow/core/error.hpp"
+#include "minnow/core/kernels.hpp"
 #include "minnow/core/random.hpp"
 #include "minnow/io/atomic_file.hpp"
 #include "minnow/io/json_document.hpp"
@@ -21,10 +22,10 @@
 namespace minnow::io {
 
 using detail::describe;
-using detail::first_non_finite;
 using detail::json;
 using detail::path_join;
 using detail::PendingTensor;
+using minnow::detail::first_non_finite;
 
 std::string WeightsReport::to_string() const {
   std::string out;
@@ -426,7 +427,7 @@ void append_tensor(std::string& out, const Tensor& tensor, bool as_base64) {
 
 // Whether `tensor` is written as base64; ValueError when it cannot be written at all.
 bool choose_base64(const Tensor& tensor, const std::string& path, const SaveOptions& options) {
-  const int64_t bad = first_non_finite(tensor);
+  const int64_t bad = first_non_finite(tensor.values());
   if (bad >= 0) {
     const std::string found = path + " holds " +
                               format_float(tensor.values()[static_cast<size_t>(bad)]) +
@@ -496,7 +497,7 @@ std::string write_document(nn::Module& model, const SaveOptions& options) {
     const Tensor& input = *options.check_input;
     const Tensor output = run_in_eval_mode(model, input);
     for (const auto& [what, tensor] : {std::pair{"input", &input}, std::pair{"output", &output}}) {
-      const int64_t bad = first_non_finite(*tensor);
+      const int64_t bad = first_non_finite(tensor->values());
       if (bad >= 0) {
         throw ValueError(std::string("[io::save] the check's ") + what + " holds " +
                          format_float(tensor->values()[static_cast<size_t>(bad)]) + " at element " +

@@ -1,14 +1,13 @@
 #include "minnow/io/tensor_source.hpp"
 
-#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
 
-#include "minnow/core/eigen.hpp"
 #include "minnow/core/error.hpp"
+#include "minnow/core/kernels.hpp"
 #include "minnow/io/little_endian.hpp"
 #include "minnow/io/text.hpp"
 
@@ -130,23 +129,11 @@ void decode(const PendingTensor& pending, std::span<float> out, const std::strin
 
 }  // namespace
 
-int64_t first_non_finite(const Tensor& tensor) {
-  if (tensor.size() == 0) return -1;
-  // x - x is 0 for every finite x and NaN for NaN and infinity, and NaN propagates through the
-  // sum: one vectorized pass, several times faster than isFinite().all(), and than x * 0 on
-  // subnormal values.
-  const ConstArrayMap values = as_array(tensor);
-  if (!std::isnan((values - values).sum())) return -1;
-  const std::span<const float> all = tensor.values();
-  return std::find_if(all.begin(), all.end(), [](float v) { return !std::isfinite(v); }) -
-         all.begin();
-}
-
-void require_finite(const Tensor& tensor, const std::string& values_path,
+void require_finite(std::span<const float> values, const std::string& values_path,
                     const std::string& source) {
-  if (const int64_t bad = first_non_finite(tensor); bad >= 0) {
+  if (const int64_t bad = minnow::detail::first_non_finite(values); bad >= 0) {
     throw FormatError(source + ": " + values_path + ": element " + std::to_string(bad) + " is " +
-                      format_float(tensor.values()[static_cast<size_t>(bad)]) +
+                      format_float(values[static_cast<size_t>(bad)]) +
                       " (NaN and infinity are refused unless explicitly allowed)");
   }
 }
@@ -154,7 +141,7 @@ void require_finite(const Tensor& tensor, const std::string& values_path,
 Tensor materialize(const PendingTensor& pending, bool allow_non_finite, const std::string& source) {
   Tensor tensor = Tensor::empty(pending.shape);
   decode(pending, {tensor.data(), static_cast<size_t>(tensor.size())}, source);
-  if (!allow_non_finite) require_finite(tensor, pending.values_path, source);
+  if (!allow_non_finite) require_finite(tensor.values(), pending.values_path, source);
   return tensor;
 }
 

@@ -53,12 +53,9 @@ std::optional<int64_t> element_count(std::span<const int64_t> dims);
 /// starting with `source: path` otherwise.
 Shape read_shape(const json& value, const std::string& path, const std::string& source);
 
-/// The index of the first NaN or infinity of `tensor`, or -1 when every value is finite (one
-/// vectorized pass in that, the common, case).
-int64_t first_non_finite(const Tensor& tensor);
-
-/// FormatError naming `values_path` and the first NaN or infinity of `tensor`, when it has one.
-void require_finite(const Tensor& tensor, const std::string& values_path,
+/// FormatError naming `values_path` and the first NaN or infinity of `values` (the first
+/// values of a tensor, or all of them), when they have one.
+void require_finite(std::span<const float> values, const std::string& values_path,
                     const std::string& source);
 
 /// Allocates the tensor and fills it from its bytes (decoding base64, converting dtypes).

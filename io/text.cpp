@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "minnow/core/error.hpp"
+#include "minnow/core/kernels.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -293,20 +294,8 @@ void base64_decode(std::string_view text, std::span<std::byte> out, std::string_
 
 namespace detail {
 
-bool cpu_has_avx2() {
-#if defined(__x86_64__)
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return has;
-#else
-  return false;
-#endif
-}
-
 bool base64_path_available(Base64Path path) {
-  return path == Base64Path::scalar || cpu_has_avx2();
+  return path == Base64Path::scalar || minnow::detail::cpu_has_avx2();
 }
 
 void base64_decode_with(Base64Path path, std::string_view text, std::span<std::byte> out,

@@ -57,10 +57,6 @@ void base64_decode(std::string_view text, std::span<std::byte> out, std::string_
 
 namespace detail {
 
-/// Whether this CPU runs AVX2 code (x86-64 CPUs since 2013); always false on other
-/// architectures. The library is built for any x86-64 CPU; its AVX2 paths are chosen at run time.
-bool cpu_has_avx2();
-
 /// The implementations of base64_decode: portable table lookups, or AVX2 (x86-64 CPUs that
 /// have it) for all but the last few blocks. Both give the same bytes and the same errors.
 enum class Base64Path { scalar, avx2 };

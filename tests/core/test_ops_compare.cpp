@@ -2,7 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <limits>
+#include <span>
+#include <vector>
+
 #include "minnow/core/autograd.hpp"
+#include "minnow/core/kernels.hpp"
 #include "minnow/core/ops.hpp"
 #include "test_ops_support.hpp"
 
@@ -91,4 +97,33 @@ TEST_CASE("all_finite") {
   CHECK_FALSE(all_finite(Tensor({1.0f, kNaN})));
   CHECK_FALSE(all_finite(Tensor({kInf})));
   CHECK_THROWS_AS(all_finite(Tensor()), ValueError);
+}
+
+TEST_CASE("first_non_finite finds the first NaN or infinity wherever it lies in the blocks") {
+  // Finite extremes (the largest float, the smallest subnormal, -0) must not be taken for
+  // non-finite: only an exponent of all ones is.
+  std::vector<float> values(200);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const std::array<float, 4> extremes{std::numeric_limits<float>::max(),
+                                        -std::numeric_limits<float>::denorm_min(), -0.0f,
+                                        static_cast<float>(i) - 100.0f};
+    values[i] = extremes[i % extremes.size()];
+  }
+  CHECK(detail::first_non_finite(values) == -1);
+  CHECK(detail::first_non_finite(std::span<const float>()) == -1);
+  // Positions at the start, inside, at the edges of the 64-value blocks and in the tail.
+  for (const size_t at : {0, 1, 63, 64, 65, 127, 128, 191, 192, 199}) {
+    for (const float bad : {kNaN, kInf, -kInf, -kNaN}) {
+      CAPTURE(at);
+      CAPTURE(bad);
+      std::vector<float> with_bad = values;
+      with_bad[at] = bad;
+      if (at + 5 < with_bad.size()) with_bad[at + 5] = kNaN;  // a later one does not matter
+      CHECK(detail::first_non_finite(with_bad) == static_cast<int64_t>(at));
+      // The same values seen from an unaligned start (without the first one, the first bad
+      // value is the later NaN when `at` is 0).
+      const int64_t expected = at == 0 ? 4 : static_cast<int64_t>(at) - 1;
+      CHECK(detail::first_non_finite(std::span<const float>(with_bad).subspan(1)) == expected);
+    }
+  }
 }

@@ -585,3 +585,27 @@ TEST_CASE("load_weights refuses NaN wherever it is read from, leaving the model 
     check_same_bits(model.parameters(), weights);
   }
 }
+
+TEST_CASE("load_weights names the first NaN of a tensor read in several chunks") {
+  // A 512 x 256 weight is 512 KB: read and checked in 128 KB chunks. The first bad value is in
+  // the third chunk; a later one in the same chunk and one in the last chunk do not matter.
+  const auto make = [] { return nn::Sequential{nn::Linear(256, 512)}; };
+  TensorMap weights = random_parameters(make(), 25);
+  Tensor weight = weights.at("layers.0.weight").copy();
+  weight.data()[70'000] = std::numeric_limits<float>::quiet_NaN();
+  weight.data()[70'001] = std::numeric_limits<float>::infinity();
+  weight.data()[131'000] = std::numeric_limits<float>::infinity();
+  weights.insert_or_assign("layers.0.weight", weight);
+  const ScratchFolder folder;
+  io::save_tensors(weights, folder / "nan.safetensors");
+
+  nn::Sequential model = make();
+  const TensorMap before = model.parameters();
+  CHECK_THROWS_WITH_AS(
+      io::load_weights(model, folder / "nan.safetensors"),
+      doctest::Contains("nan.safetensors: header[\"layers.0.weight\"]: element 70000 is nan"),
+      FormatError);
+  check_same_bits(model.parameters(), before);
+  CHECK(io::load_weights(model, folder / "nan.safetensors", {.allow_non_finite = true}).complete());
+  check_same_bits(model.parameters(), weights);
+}

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "minnow/core/error.hpp"
+#include "minnow/core/kernels.hpp"
 #include "minnow/io/text.hpp"
 
 using namespace minnow;
@@ -204,8 +205,8 @@ bool in_alphabet(char c) {
 
 TEST_CASE("the AVX2 decoder is used when the CPU has it, and says so otherwise") {
   CHECK(io::detail::base64_path_available(Base64Path::scalar));
-  CHECK(io::detail::base64_path_available(Base64Path::avx2) == io::detail::cpu_has_avx2());
-  if (!io::detail::cpu_has_avx2()) {
+  CHECK(io::detail::base64_path_available(Base64Path::avx2) == minnow::detail::cpu_has_avx2());
+  if (!minnow::detail::cpu_has_avx2()) {
     std::vector<std::byte> out(3);
     CHECK_THROWS_AS(io::detail::base64_decode_with(Base64Path::avx2, "Zm9v", out, "w"), ValueError);
     MESSAGE("this CPU has no AVX2: only the scalar decoder is tested");
