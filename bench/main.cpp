@@ -3,8 +3,9 @@
 //
 //   minnow_bench [--threads N[,M...]] [--ratios] [benchmark flags...]
 //
-//   --threads N   threads for minnow (and OpenBLAS); 1 by default. With a list (--threads 1,2)
-//                 the suite runs once per count, and --ratios adds a table of speedups.
+//   --threads N   threads for minnow and for the reference's OpenBLAS; 1 by default. With a
+//                 list (--threads 1,2) the suite runs once per count, and --ratios adds a
+//                 table of speedups.
 //   --ratios      after the run, print the Markdown table of medians and ratios
 //
 // Ratios compare CPU times with one thread and wall times with more (see ratio_reporter.hpp).
@@ -23,10 +24,6 @@
 
 #include <benchmark/benchmark.h>
 
-#ifdef MINNOW_BENCH_HAVE_OPENBLAS
-#include <cblas.h>
-#endif
-
 #include "io_bench.hpp"
 #include "minnow/core/threads.hpp"
 #include "mlp_bench.hpp"
@@ -42,7 +39,7 @@ struct Options {
 
 constexpr const char* kUsage =
     "usage: minnow_bench [--threads N[,M...]] [--ratios] [--benchmark_...]\n"
-    "  --threads N   threads for minnow and OpenBLAS (default 1); a list such as 1,2 runs\n"
+    "  --threads N   threads for minnow and the reference (default 1); a list such as 1,2 runs\n"
     "                the suite once per count\n"
     "  --ratios      print a Markdown table of medians and ratios after the run\n";
 
@@ -112,15 +109,6 @@ Options parse(int argc, char** argv) {
   return options;
 }
 
-// The reference shares OpenBLAS with minnow: give it the same number of threads, then let
-// minnow configure itself (and OpenBLAS, when it uses it) for the same count.
-void set_threads(int threads) {
-#ifdef MINNOW_BENCH_HAVE_OPENBLAS
-  openblas_set_num_threads(threads);
-#endif
-  minnow::set_num_threads(threads);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,7 +126,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<minnow::bench::RatioReporter>> runs;
   for (const int threads : options.threads) {
-    set_threads(threads);
+    minnow::set_num_threads(threads);  // the reference reads it too (BlasThreadsScope)
     runs.push_back(std::make_unique<minnow::bench::RatioReporter>(
         benchmark::CreateDefaultDisplayReporter(), threads));
     std::cerr << "minnow threads: " << threads << "\n";

@@ -12,6 +12,7 @@
 
 #include "alloc_counter.hpp"
 #include "minnow/core/random.hpp"
+#include "minnow/core/threads.hpp"
 #include "minnow/nn/nn.hpp"
 #include "minnow/nn/value_and_grad.hpp"
 #include "minnow/optim/optim.hpp"
@@ -180,6 +181,7 @@ void time_reference(benchmark::State& state, const MlpConfig& config, Mode mode)
     return;
   }
   ReferenceMlp& reference = fixture.reference();
+  const BlasThreadsScope blas_threads(num_threads());
   AllocationWindow allocations(state.max_iterations, kCountedSteps);
   int64_t step = 0;
   for (auto _ : state) {

@@ -72,6 +72,18 @@ constexpr Index kAdamBlock = 2048;
 
 }  // namespace
 
+BlasThreadsScope::BlasThreadsScope([[maybe_unused]] int threads) {
+#ifdef MINNOW_BENCH_HAVE_OPENBLAS
+  openblas_set_num_threads(threads);
+#endif
+}
+
+BlasThreadsScope::~BlasThreadsScope() {
+#ifdef MINNOW_BENCH_HAVE_OPENBLAS
+  openblas_set_num_threads(1);
+#endif
+}
+
 ReferenceMlp::ReferenceMlp(const MlpConfig& config) : batch_(config.batch) {
   const std::array<Index, kLayers + 1> widths{config.in, config.hidden, config.hidden, config.out};
   Index offset = 0;

@@ -17,6 +17,17 @@
 
 namespace minnow::bench {
 
+/// While alive, OpenBLAS runs its products on `threads` threads of its own, as a hand-written
+/// program would have it; afterwards it is single-threaded again, as minnow keeps it (minnow
+/// splits its products across its own threads). Does nothing without OpenBLAS.
+class BlasThreadsScope {
+ public:
+  explicit BlasThreadsScope(int threads);
+  ~BlasThreadsScope();
+  BlasThreadsScope(const BlasThreadsScope&) = delete;
+  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+};
+
 class ReferenceMlp {
  public:
   static constexpr int kLayers = 3;

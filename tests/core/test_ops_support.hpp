@@ -10,6 +10,7 @@
 
 #include "minnow/core/ops.hpp"
 #include "minnow/core/random.hpp"
+#include "threads_setting.hpp"
 
 namespace minnow::testing {
 

@@ -9,8 +9,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/threads_setting.hpp"
 #include "minnow/core/allocator.hpp"
 #include "minnow/core/ops.hpp"
 #include "minnow/core/random.hpp"
@@ -336,6 +338,41 @@ TEST_CASE("training N steps, saving, loading into fresh objects and training M m
 
     CHECK(bit_identical(resumed.parameters(), straight.parameters()));
     CHECK(bit_identical(resumed_optimizer->state(), straight_optimizer->state()));
+  }
+}
+
+// ---- threads ------------------------------------------------------------------------------------
+
+TEST_CASE("a large parameter's update split across threads gives the same bits as one thread") {
+  // 301 x 300 elements: above the size whose element-wise update is split, and not a multiple of
+  // the slices' alignment, so the last slice is short.
+  random::Generator generator(5);
+  const Shape shape{301, 300};
+  const TensorMap initial{{"w", random::normal(shape, 0, 1, &generator)},
+                          {"b", random::normal(Shape{7}, 0, 1, &generator)}};
+  std::vector<TensorMap> gradients;
+  for (int step = 0; step < 3; ++step) {
+    gradients.push_back({{"w", random::normal(shape, 0, 1, &generator)},
+                         {"b", random::normal(Shape{7}, 0, 1, &generator)}});
+  }
+  const auto train_with = [&](const OptimizerCase& c, int threads) {
+    const testing::ThreadsSetting setting(threads);
+    TensorMap parameters = copy_of(initial);
+    auto optimizer = c.make();
+    for (const TensorMap& g : gradients) optimizer->apply_gradients(g, parameters);
+    return std::pair{parameters, optimizer->state()};
+  };
+  for (const OptimizerCase& c : optimizer_cases()) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const auto [serial_parameters, serial_state] = train_with(c, 1);
+    for (const int threads : {2, 3}) {
+      CAPTURE(threads);
+      const auto [parameters, state] = train_with(c, threads);
+      CHECK(bit_identical(parameters, serial_parameters));
+      CHECK(bit_identical(state, serial_state));
+    }
+    CHECK_FALSE(bit_identical(serial_parameters, initial));  // the steps did move them
   }
 }
 
