@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -34,20 +35,21 @@ constexpr int kSpinRounds = 1 << 12;
 // when the job's fields may be overwritten by the next one.
 class WorkerPool {
  public:
+  // std::system_error when a thread cannot be started; those already started are stopped.
   explicit WorkerPool(int workers) {
     threads_.reserve(static_cast<size_t>(workers));
-    for (int i = 0; i < workers; ++i) {
-      threads_.emplace_back([this, part = i + 1] { serve(part); });
+    try {
+      for (int i = 0; i < workers; ++i) {
+        threads_.emplace_back([this, part = i + 1] { serve(part); });
+      }
+    } catch (...) {
+      stop();
+      throw;
     }
   }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
-  ~WorkerPool() {
-    stopping_.store(true, std::memory_order_relaxed);
-    epoch_.fetch_add(1, std::memory_order_release);
-    epoch_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
-  }
+  ~WorkerPool() { stop(); }
 
   int workers() const { return static_cast<int>(threads_.size()); }
 
@@ -70,6 +72,13 @@ class WorkerPool {
   }
 
  private:
+  void stop() {
+    stopping_.store(true, std::memory_order_relaxed);
+    epoch_.fetch_add(1, std::memory_order_release);
+    epoch_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+  }
+
   void serve(int part) {
     uint32_t seen = 0;
     for (;;) {
@@ -124,7 +133,14 @@ void set_num_threads(int n) {
   const std::lock_guard lock(pool_mutex);
   if (n == requested_threads.load()) return;
   pool.reset();
-  if (n > 1) pool = std::make_unique<WorkerPool>(n - 1);
+  requested_threads.store(1);
+  if (n == 1) return;
+  try {
+    pool = std::make_unique<WorkerPool>(n - 1);
+  } catch (const std::system_error& error) {
+    throw Error("[set_num_threads] cannot start " + std::to_string(n - 1) + " worker threads (" +
+                error.what() + "); minnow stays on one thread");
+  }
   requested_threads.store(n);
 }
 

@@ -11,7 +11,8 @@ namespace minnow {
 /// do not depend on the machine). With n > 1, minnow keeps n - 1 worker threads and splits each
 /// product of at least about a million multiply-adds into n blocks of the result, one per
 /// thread; OpenBLAS, when the build uses it, is kept single-threaded (a process-wide setting),
-/// so that the two never compete for the cores. ValueError when n < 1.
+/// so that the two never compete for the cores. ValueError when n < 1; minnow::Error when the
+/// system cannot start the threads (the setting is then 1).
 void set_num_threads(int n);
 /// The current setting of set_num_threads.
 int num_threads();
