@@ -116,7 +116,6 @@ std::atomic<int> requested_threads{1};
 // taken and runs its parts itself.
 std::mutex pool_mutex;
 std::unique_ptr<WorkerPool> pool;  // none while one thread is requested
-std::once_flag blas_configured;
 
 void run_serially(int parts, detail::PartFunction work, void* context) {
   for (int part = 0; part < parts; ++part) work(context, part);
@@ -165,7 +164,8 @@ void run_parts(int parts, PartFunction work, void* context) {
 
 void make_blas_single_threaded_once() {
 #ifdef MINNOW_HAVE_OPENBLAS
-  std::call_once(blas_configured, [] { openblas_set_num_threads(1); });
+  static std::once_flag configured;
+  std::call_once(configured, [] { openblas_set_num_threads(1); });
 #endif
 }
 

@@ -232,7 +232,9 @@ void Adam::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& s
 }
 
 void Adam::adam_step(const Tensor& gradient, Tensor& parameter, ParamState& state, float decay) {
-  const auto [b1, b2] = betas_;
+  // Plain floats: lambdas below use them (clang 14 cannot capture structured bindings).
+  const float b1 = betas_[0];
+  const float b2 = betas_[1];
   const float lr = learning_rate();
   const auto t = static_cast<double>(step());
   for_each_slice(parameter.size(), [&](const Slice& slice) {
@@ -273,7 +275,8 @@ Adamax::Adamax(LearningRate learning_rate, Betas betas, float eps)
     : Adam("Adamax", std::move(learning_rate), betas, eps, /*bias_correction=*/false) {}
 
 void Adamax::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& state) {
-  const auto [b1, b2] = betas();
+  const float b1 = betas()[0];
+  const float b2 = betas()[1];
   const float lr = learning_rate();
   const float epsilon = eps();
   for_each_slice(parameter.size(), [&](const Slice& slice) {
@@ -300,7 +303,9 @@ ParamState Lion::init_single(const Tensor& parameter) const {
 }
 
 void Lion::apply_single(const Tensor& gradient, Tensor& parameter, ParamState& state) {
-  const auto [b1, b2] = betas_;
+  // Plain floats: lambdas below use them (clang 14 cannot capture structured bindings).
+  const float b1 = betas_[0];
+  const float b2 = betas_[1];
   const float lr = learning_rate();
   for_each_slice(parameter.size(), [&](const Slice& slice) {
     const auto g = slice(gradient);
