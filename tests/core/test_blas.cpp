@@ -8,7 +8,7 @@
 
 #include "minnow/core/blas.hpp"
 #include "minnow/core/random.hpp"
-#include "test_ops_support.hpp"
+#include "threads_setting.hpp"
 
 using namespace minnow;
 

@@ -10,7 +10,6 @@
 
 #include "minnow/core/ops.hpp"
 #include "minnow/core/random.hpp"
-#include "threads_setting.hpp"
 
 namespace minnow::testing {
 

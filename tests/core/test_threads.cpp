@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "minnow/core/threads.hpp"
-#include "test_ops_support.hpp"
+#include "threads_setting.hpp"
 
 using namespace minnow;
 
