@@ -1,18 +1,20 @@
 #pragma once
-// How many threads minnow's kernels may use. Matrix products large enough to pay for it are split
-// across minnow's own worker threads; everything else runs on the calling thread.
+// How many threads minnow's kernels may use. Matrix products and element-wise optimizer updates
+// large enough to pay for it are split across minnow's own worker threads; everything else runs
+// on the calling thread.
 
 #include <algorithm>
 #include <cstdint>
 
 namespace minnow {
 
-/// Sets the number of threads for matrix products (1 by default, so that results and timings
-/// do not depend on the machine). With n > 1, minnow keeps n - 1 worker threads and splits each
-/// product of at least about a million multiply-adds into n blocks of the result, one per
-/// thread; OpenBLAS, when the build uses it, is kept single-threaded (a process-wide setting),
-/// so that the two never compete for the cores. ValueError when n < 1; minnow::Error when the
-/// system cannot start the threads (the setting is then 1).
+/// Sets the number of threads minnow may use (1 by default, so that timings do not depend on the
+/// machine). With n > 1, minnow keeps n - 1 worker threads and splits each product of at least
+/// about a million multiply-adds into n blocks of the result, one per thread, and the
+/// element-wise optimizers' update of each parameter of at least 65,536 elements into n slices;
+/// OpenBLAS, when the build uses it, is kept single-threaded (a process-wide setting), so that
+/// the two never compete for the cores. ValueError when n < 1; minnow::Error when the system
+/// cannot start the threads (the setting is then 1).
 void set_num_threads(int n);
 /// The current setting of set_num_threads.
 int num_threads();
